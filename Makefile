@@ -1,0 +1,42 @@
+# stationwatch: `make run` builds the demo store from examples/ and shows it; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+SW := $(VENV)/bin/stationwatch
+DEMO_DB := demo.db
+# Debian packages the readers and tests use: OCR with the language packs of this record,
+# CJK fonts to render test pages, poppler for PDF checks, chromium for browser tests.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
+	tesseract-ocr-ita tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-nld \
+	tesseract-ocr-por tesseract-ocr-jpn tesseract-ocr-kor fonts-noto-cjk poppler-utils
+
+.PHONY: run test install system-deps demo clean
+
+run: install demo
+	$(SW) --db sqlite:///$(DEMO_DB) tally
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+# Installs only what is missing, so a second run costs nothing.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: install
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(SW) --db sqlite:///$(DEMO_DB) claims import examples/claims.jsonl --accept --reviewer examples
+
+test: install system-deps
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache

@@ -1,0 +1,412 @@
+"""`stationwatch`: the command line over the library. Thin: parse, call, print."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from typer.core import TyperGroup
+
+from . import dates, query
+from .model import PREDICATES, REVIEW_STATUSES, country_name
+from .store import Document, LineError, Store, StoreError, default_url
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one `error: ...` line on stderr; raise what this returns to exit with status 1."""
+    err.print("[bold red]error:[/] " + escape(message), highlight=False)
+    return typer.Exit(1)
+
+
+class Group(TyperGroup):
+    """Turns the library's user-facing errors into one line and a non-zero exit."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (StoreError, dates.BadDate) as e:
+            raise fail(str(e)) from None
+
+
+def new_app(help: str) -> typer.Typer:
+    return typer.Typer(cls=Group, help=help, no_args_is_help=True, add_completion=False,
+                       pretty_exceptions_enable=False, rich_markup_mode="rich")
+
+
+app = new_app(
+    "Document the overseas police station network claim by claim.\n\n"
+    "Every figure is computed from [bold]claims[/]: one statement, by one speaker, in one "
+    "source, with the exact excerpt. Import claims, review them, then ask for a tally as "
+    "known on any date and explain every number down to the sentence.\n\n"
+    "Example: [cyan]stationwatch claims import examples/claims.jsonl --accept && "
+    "stationwatch tally --as-of 2022-12-31[/]")
+claims_app = new_app("Import, list and export claims (JSONL interchange format of the spec).")
+review_app = new_app("Accept or reject candidate claims; only accepted claims count in figures.")
+app.add_typer(claims_app, name="claims")
+app.add_typer(review_app, name="review")
+
+
+class State:
+    db: str = default_url()
+
+    @classmethod
+    def store(cls) -> Store:
+        return Store(cls.db)
+
+
+@app.callback()
+def _global(db: Annotated[Optional[str], typer.Option(
+        "--db", help="Database URL (SQLite file or PostgreSQL). Default: $STATIONWATCH_DB, "
+                     "else sqlite:///stationwatch.db in the working directory.",
+        show_default=False)] = None):
+    State.db = db or default_url()
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ClaimFmt(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+
+
+class By(str, Enum):
+    country = "country"
+    operator = "operator"
+
+
+def day(value: Optional[str], option: str) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dates.as_day(value)
+    except dates.BadDate as e:
+        raise typer.BadParameter(str(e), param_hint=option) from None
+
+
+AsOf = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                 help="Valid time: the situation in the world on DATE (2022, 2022-10, 2022-10-01). Default: today.")]
+KnownAt = Annotated[Optional[str], typer.Option("--known-at", metavar="DATE",
+                    help="Knowledge time: only sources published on or before DATE.")]
+
+
+# -- claims ---------------------------------------------------------------------------
+
+def read_jsonl(path: Path):
+    """(line number, parsed object) for each non-blank line; a bad line stops everything."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise StoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield n, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise LineError(str(path), n, f"not a JSON object ({e.msg} at column {e.colno})") from None
+
+
+def load_document(path: Path) -> Document:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StoreError(f"{path}: --document must be the UTF-8 plain text the excerpts point into") from None
+    return Document(original=data, text=text, name=str(path))
+
+
+ExistingFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+
+
+@claims_app.command("import")
+def claims_import(
+    file: ExistingFile,
+    document: Annotated[Optional[Path], typer.Option(
+        exists=True, dir_okay=False, help="Plain-text document the excerpts' offsets point into.")] = None,
+    title: Annotated[Optional[str], typer.Option(help="Source title (for lines without their own `source`).")] = None,
+    publisher: Annotated[Optional[str], typer.Option(help="Source publisher.")] = None,
+    published: Annotated[Optional[str], typer.Option(help="Source publication date (2022-12-15, 2022-12).")] = None,
+    url: Annotated[Optional[str], typer.Option(help="Source URL.")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="Source kind: news, ngo_report, government, ...")] = None,
+    accept: Annotated[bool, typer.Option("--accept", help="Mark imported candidates accepted.")] = False,
+    reviewer: Annotated[Optional[str], typer.Option(help="Name recorded as reviewer with --accept.")] = None,
+):
+    """Import a JSONL claims file: every line is validated, then all are written or none.
+
+    Lines may carry their own `source` object; the options give the source for lines that
+    don't. Importing the same claim twice keeps one (ids are content hashes).
+    """
+    source = {"title": title, "publisher": publisher, "published": published, "url": url, "kind": kind}
+    store = State.store()
+    doc = load_document(document) if document else None
+    summary = store.import_claims(read_jsonl(file), origin=str(file), source=source,
+                                  document=doc, accept=accept, reviewer=reviewer)
+    status = "accepted" if accept else "candidate"
+    out.print(f"{file}: {summary.added} claims imported ({status}), {summary.duplicates} already present.")
+
+
+@claims_app.command("list")
+def claims_list(
+    status: Annotated[Optional[str], typer.Option(help=f"One of: {', '.join(REVIEW_STATUSES)}.")] = None,
+    predicate: Annotated[Optional[str], typer.Option(help="e.g. count.stations, station.location.")] = None,
+    country: Annotated[Optional[str], typer.Option(help="ISO 3166-1 alpha-2 code the claim is about.")] = None,
+    format: Annotated[ClaimFmt, typer.Option("--format", help="table or jsonl.")] = ClaimFmt.table,
+):
+    """List stored claims, filtered by review status, predicate or country."""
+    if status and status not in REVIEW_STATUSES:
+        raise typer.BadParameter(f"{status!r} is not one of {', '.join(REVIEW_STATUSES)}", param_hint="--status")
+    if predicate and predicate not in PREDICATES:
+        raise typer.BadParameter(f"unknown predicate {predicate!r}", param_hint="--predicate")
+    rows = State.store().claims(status=status, predicate=predicate, country=country)
+    if format is ClaimFmt.jsonl:
+        for c in rows:
+            print(json.dumps(c, ensure_ascii=False))
+        return
+    table = Table("id", "status", "predicate", "about", "value", "stance", "said by", "source", "published")
+    for c in rows:
+        table.add_row(c["id"][:10], c["status"], c["predicate"], describe_about(c), fmt_value(c),
+                      c["stance"], c["said_by"]["name"] or "", source_label(c), c["source"]["published"])
+    out.print(table)
+    out.print(f"{len(rows)} claims")
+
+
+@claims_app.command("export")
+def claims_export(
+    format: Annotated[ClaimFmt, typer.Option("--format", help="jsonl (the interchange format).")] = ClaimFmt.jsonl,
+    status: Annotated[Optional[str], typer.Option(help="Only claims with this review status.")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+):
+    """Export claims as JSONL, with ids, review status and sources; `claims import` reads it back."""
+    if format is not ClaimFmt.jsonl:
+        raise typer.BadParameter("export writes jsonl", param_hint="--format")
+    lines = [json.dumps(c, ensure_ascii=False) for c in State.store().claims(status=status)]
+    text = "".join(line + "\n" for line in lines)
+    if output:
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+        err.print(f"{len(lines)} claims written to {output}")
+    else:
+        sys.stdout.write(text)
+
+
+# -- review ---------------------------------------------------------------------------
+
+Ids = Annotated[list[str], typer.Argument(help="Claim ids (or unambiguous prefixes of 6+ characters).")]
+Reviewer = Annotated[Optional[str], typer.Option(help="Who decides (recorded with the decision).")]
+
+
+@review_app.command("accept")
+def review_accept(ids: Ids, reviewer: Reviewer = None):
+    """Accept claims: they count in tallies and document stations."""
+    done = State.store().review(ids, "accepted", reviewer)
+    out.print(f"accepted {len(done)} claims")
+
+
+@review_app.command("reject")
+def review_reject(ids: Ids, reviewer: Reviewer = None):
+    """Reject claims: they stay stored, and count nowhere."""
+    done = State.store().review(ids, "rejected", reviewer)
+    out.print(f"rejected {len(done)} claims")
+
+
+# -- stations, tally, explain ----------------------------------------------------------
+
+@app.command("stations")
+def stations_cmd(
+    country: Annotated[Optional[str], typer.Option(help="ISO 3166-1 alpha-2 code.")] = None,
+    as_of: AsOf = None, known_at: KnownAt = None,
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+):
+    """Documented stations (from accepted claims), each with the claims that document it."""
+    rows = query.station_list(State.store(), country=country, as_of=day(as_of, "--as-of"),
+                              known_at=day(known_at, "--known-at"))
+    if format is Fmt.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for st in rows:
+        flags = [st["status"]] + (["[yellow]contested[/]"] if st["contested"] else [])
+        out.print(f"[bold]{st['label']}[/]  {' '.join(flags)}  [dim]{st['id']}[/]")
+        for c in st["claims"]:
+            out.print(f"   {c['id'][:10]}  {c['predicate']:<18} {fmt_value(c):<24} {source_label(c)} ({c['source']['published']})",
+                      highlight=False)
+    out.print(f"{len(rows)} stations")
+
+
+@app.command("tally")
+def tally_cmd(
+    as_of: AsOf = None, known_at: KnownAt = None,
+    by: Annotated[By, typer.Option("--by", help="Break documented stations down by country or operator.")] = By.country,
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+    history: Annotated[bool, typer.Option("--history", help="Also show reported figures that later ones superseded.")] = False,
+):
+    """Documented stations and reported figures, never mixed, as of a date.
+
+    [bold]documented[/]: stations this store holds as distinct entities (accepted claims).
+    [bold]reported[/]: what speakers said (count.* claims), the figure in effect per speaker and scope.
+    """
+    result = query.tally(State.store(), as_of=day(as_of, "--as-of"), known_at=day(known_at, "--known-at"),
+                         history=history)
+    if format is Fmt.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print_tally(result, by)
+
+
+def print_tally(result: dict, by: By) -> None:
+    doc = result["documented"]
+    known = f", known at {result['known_at']}" if result["known_at"] else ""
+    out.print(f"[bold]As of {result['as_of']}{known}[/]")
+    out.print(f"Documented here: [bold]{doc['stations']}[/] stations in [bold]{doc['countries']}[/] countries"
+              + (f" ({len(doc['contested'])} contested)" if doc["contested"] else ""))
+    table = Table(by.value, "documented", title="Documented stations")
+    if by is By.country:
+        for cc, n in doc["by_country"].items():
+            table.add_row(f"{cc} {country_name(cc)}", str(n))
+    else:
+        for op, n in doc["by_operator"].items():
+            table.add_row(op, str(n))
+    out.print(table)
+    rep = Table("figure", "value", "scope", "said by", "source", "published", "valid from", "claims",
+                title="Reported by speakers")
+    for f in result["reported"] + result.get("history", []):
+        superseded = f in result.get("history", [])
+        rep.add_row(f["predicate"] + (" [dim](superseded)[/]" if superseded else ""), fmt_figure(f),
+                    fmt_scope(f["scope"]), f["said_by"], ", ".join(f["sources"]), f["published"],
+                    f["valid_from"] or "", str(len(f["claim_ids"])))
+    out.print(rep)
+    if result["contested_network"]:
+        out.print(f"[yellow]Contested:[/] {len(result['contested_network'])} claims deny policing abroad "
+                  f"({', '.join(i[:10] for i in result['contested_network'])}); see `stationwatch explain --claim ID`.")
+
+
+@app.command("explain")
+def explain_cmd(
+    country: Annotated[Optional[str], typer.Option(help="Explain every figure about this country.")] = None,
+    claim: Annotated[Optional[str], typer.Option(help="Print one claim (id or prefix) with its excerpt.")] = None,
+    as_of: AsOf = None, known_at: KnownAt = None,
+    format: Annotated[Fmt, typer.Option("--format", help="table (readable text) or json.")] = Fmt.table,
+):
+    """Print the claims behind the figures: excerpt, speaker, source, dates, review status."""
+    store = State.store()
+    if bool(country) == bool(claim):
+        raise typer.BadParameter("give exactly one of --country or --claim")
+    if claim:
+        c = store.claim(claim)
+        if format is Fmt.json:
+            print(json.dumps(c, ensure_ascii=False, indent=2))
+        else:
+            print_claim(c)
+        return
+    result = query.explain_country(store, country, as_of=day(as_of, "--as-of"), known_at=day(known_at, "--known-at"))
+    if format is Fmt.json:
+        result.pop("claims")
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print_explanation(result)
+
+
+def print_explanation(result: dict) -> None:
+    cc = result["country"]
+    out.print(f"[bold]{cc} {country_name(cc)}[/], as of {result['as_of']}"
+              + (f", known at {result['known_at']}" if result["known_at"] else ""))
+    present = [s for s in result["stations"] if s["present"]]
+    out.print(f"\n[bold]Documented: {len(present)} stations[/]")
+    for st in result["stations"]:
+        state = "present" if st["present"] else st["status"]
+        out.print(f"\n  [bold]{st['label']}[/] ({state}{', contested' if st['contested'] else ''})")
+        for c in st["claims"]:
+            print_claim(c, indent="    ")
+    out.print(f"\n[bold]Reported figures[/]")
+    if not result["reported"]:
+        out.print("  none")
+    for f in result["reported"] + result["superseded"]:
+        tag = " (superseded)" if f in result["superseded"] else ""
+        out.print(f"\n  {f['predicate']} = {fmt_figure(f)} said by {f['said_by']}{tag}")
+        for cid in f["claim_ids"]:
+            print_claim(result["claims"][cid], indent="    ")
+    out.print(f"\n[bold]Responses and other claims[/]")
+    if not result["other_claims"]:
+        out.print("  none")
+    for c in result["other_claims"]:
+        print_claim(c, indent="  ")
+
+
+def print_claim(c: dict, indent: str = "") -> None:
+    src = c["source"]
+    valid = c["valid"]
+    when = (f"valid {valid['from'] or '…'} to {valid['to'] or '…'}" if (valid["from"] or valid["to"])
+            else f"from publication")
+    out.print(f"{indent}[cyan]{c['id'][:10]}[/] {c['predicate']} {fmt_value(c)} "
+              f"[{'red' if c['stance'] == 'denies' else 'green'}]{c['stance']}[/] " + escape(f"[{c['status']}]"),
+              highlight=False)
+    out.print(f"{indent}  said by: {c['said_by']['name'] or '(the source itself)'}"
+              + (f" [{c['said_by']['country']}]" if c["said_by"]["country"] else ""), highlight=False)
+    out.print(f"{indent}  source: {source_label(c)}, published {src['published']}"
+              + (f" <{src['url']}>" if src.get("url") else "") + f"; {when}", highlight=False)
+    if c.get("excerpt"):
+        ex = c["excerpt"]
+        out.print(f"{indent}  excerpt [{ex['start']}:{ex['end']}]: “{ex['text']}”", highlight=False, markup=False)
+    elif c.get("note"):
+        out.print(f"{indent}  note: {c['note']}", highlight=False, markup=False)
+
+
+# -- formatting helpers -----------------------------------------------------------------
+
+def source_label(c: dict) -> str:
+    src = c["source"]
+    return src["publisher"] or src["title"] or src["url"] or ""
+
+
+def describe_about(c: dict) -> str:
+    from .stations import operator_of, place_of
+    if c["predicate"].startswith("station."):
+        country, locality = place_of(c)
+        op = operator_of(c)
+        return ", ".join(x for x in (locality, country) if x) + (f" ← {op}" if op else "")
+    if c["predicate"].startswith("incident."):
+        o = c["object"] or {}
+        return ", ".join(x for x in (o.get("locality"), o.get("country")) if x)
+    if c["predicate"].startswith("count."):
+        return fmt_scope(c["scope"] or {})
+    return (c["subject"] or {}).get("country") or ""
+
+
+def fmt_value(c: dict) -> str:
+    if c["predicate"] == "station.operator":
+        o = c["object"] or {}
+        return o.get("seat") or o.get("name") or ""
+    if c["predicate"] in ("station.opened", "station.closed"):
+        return c["valid"]["from"] or ""
+    if c["value"] is None:
+        return ""
+    return fmt_figure(c)
+
+
+def fmt_figure(f: dict) -> str:
+    q = {"more_than": "more than ", "at_least": "at least ", "about": "about ", "at_most": "at most "}
+    return q.get(f.get("qualifier"), "") + str(f["value"])
+
+
+def fmt_scope(scope: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(scope.items())) or "global"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""The claims store: sources, documents, entities and claims in one SQL database.
+
+Writes happen in one transaction each: an import that fails on line 900 leaves the store
+exactly as it was. SQL lives here and in `dialect`; everything above works on claim dicts
+in the interchange format of the spec.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, and_, exc, select
+
+from .. import dates, stations
+from ..model import (REVIEW_STATUSES, InvalidClaim, check_excerpt_against, claim_id, source_id,
+                     validate_claim)
+from . import dialect
+from .schema import claims as claims_t
+from .schema import documents as documents_t
+from .schema import entities as entities_t
+from .schema import sources as sources_t
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+SOURCE_FIELDS = ("title", "publisher", "url", "published", "kind")
+
+
+class StoreError(Exception):
+    """A problem the user can act on; str() is one line."""
+
+
+class LineError(StoreError):
+    def __init__(self, origin: str, line: int, problem: str):
+        super().__init__(f"{origin}:{line}: {problem}")
+        self.line = line
+        self.problem = problem
+
+
+@dataclass
+class Document:
+    """Bytes and the plain text read from them; excerpt offsets point into `text`."""
+    original: bytes
+    text: str
+    media_type: str = "text/plain"
+    language: str | None = None
+    title: str | None = None
+    name: str | None = None
+    id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.id = hashlib.sha256(self.original).hexdigest()
+
+
+@dataclass
+class ImportSummary:
+    added: int = 0
+    duplicates: int = 0
+    claim_ids: list[str] = field(default_factory=list)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def default_url() -> str:
+    import os
+    return os.environ.get("STATIONWATCH_DB") or "sqlite:///stationwatch.db"
+
+
+class Store:
+    def __init__(self, url: str | None = None):
+        self.url = url or default_url()
+        try:
+            self.engine = dialect.make_engine(self.url)
+            self._migrate()
+        except dialect.NotADatabase as e:
+            raise StoreError(str(e)) from None
+        except exc.DatabaseError as e:
+            raise StoreError(f"cannot open database {self.url}: {e.orig}") from None
+        except exc.ArgumentError as e:
+            raise StoreError(f"not a database URL: {self.url} ({e})") from None
+
+    def _migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.engine.begin() as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -------------------------------------------------------------------
+
+    def import_claims(self, records: Iterable[tuple[int, object]], *, origin: str,
+                      source: dict | None = None, document: Document | None = None,
+                      accept: bool = False, reviewer: str | None = None) -> ImportSummary:
+        """Validate every record, then write all of them in one transaction, or none."""
+        rows, srcs, summary = {}, {}, ImportSummary()
+        with self.engine.begin() as conn:
+            known_docs = {document.id: document.text} if document else {}
+            for line, raw in records:
+                try:
+                    row, src = self._claim_row(conn, raw, source, document, known_docs)
+                except (InvalidClaim, dates.BadDate) as e:
+                    raise LineError(origin, line, str(e)) from None
+                if accept and row["status"] == "candidate":
+                    row.update(status="accepted", reviewer=reviewer, reviewed_at=now())
+                srcs[src["id"]] = src
+                rows.setdefault(row["id"], row)
+            if document:
+                self._add_document(conn, document)
+            for src in srcs.values():
+                conn.execute(dialect.insert_ignoring_duplicates(self.engine, sources_t), src)
+            existing = self._existing_claim_ids(conn, list(rows))
+            fresh = [r for cid, r in rows.items() if cid not in existing]
+            if fresh:
+                conn.execute(claims_t.insert(), fresh)
+            summary.added, summary.duplicates = len(fresh), len(rows) - len(fresh)
+            summary.claim_ids = list(rows)
+            self._refresh_entities(conn)
+        return summary
+
+    def _claim_row(self, conn: Connection, raw: object, default_source: dict | None,
+                   document: Document | None, known_docs: dict[str, str]) -> tuple[dict, dict]:
+        claim = validate_claim(raw)
+        src = _merge_source(default_source, raw.get("source"))
+        doc_id = src.get("document") or (document.id if document else None)
+        if doc_id:
+            text = known_docs.get(doc_id)
+            if text is None:
+                text = self.document_text(doc_id, conn)
+                if text is None:
+                    raise InvalidClaim(f"source.document {doc_id[:12]}… is not in the store (give it with --document)")
+                known_docs[doc_id] = text
+            src["document"] = doc_id
+            check_excerpt_against(claim, text)
+        elif claim["excerpt"] is not None:
+            raise InvalidClaim("the claim has an excerpt but no document to check it against (give --document)")
+        src_row = _source_row(src)
+        cid = claim_id(claim, src_row["id"])
+        given = raw.get("id")
+        if given is not None and given != cid:
+            raise InvalidClaim(f"id {given} does not match the claim's content ({cid}); "
+                               "drop the id from an edited claim")
+        status = raw.get("status") or "candidate"
+        if status not in REVIEW_STATUSES:
+            raise InvalidClaim(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
+        return _claim_row(claim, cid, src_row["id"], status, raw), src_row
+
+    def _add_document(self, conn: Connection, doc: Document) -> None:
+        conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), {
+            "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
+            "title": doc.title, "name": doc.name, "size": len(doc.original),
+            "original": doc.original, "recorded_at": now()})
+
+    def _existing_claim_ids(self, conn: Connection, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            found.update(conn.scalars(select(claims_t.c.id).where(claims_t.c.id.in_(chunk))))
+        return found
+
+    def review(self, ids: Iterable[str], decision: str, reviewer: str | None = None) -> list[str]:
+        """Set the review status of claims given by id or unambiguous id prefix."""
+        if decision not in REVIEW_STATUSES:
+            raise StoreError(f"unknown review decision {decision!r}")
+        with self.engine.begin() as conn:
+            full = [self._resolve_id(conn, i) for i in ids]
+            conn.execute(claims_t.update().where(claims_t.c.id.in_(full)).values(
+                status=decision, reviewer=reviewer, reviewed_at=now()))
+            self._refresh_entities(conn)
+        return full
+
+    def _resolve_id(self, conn: Connection, prefix: str) -> str:
+        prefix = prefix.strip().lower()
+        if len(prefix) < 6:
+            raise StoreError(f"claim id {prefix!r} is too short (give at least 6 characters)")
+        hits = list(conn.scalars(select(claims_t.c.id).where(claims_t.c.id.like(prefix + "%")).limit(2)))
+        if not hits:
+            raise StoreError(f"no claim with id {prefix}")
+        if len(hits) > 1:
+            raise StoreError(f"claim id prefix {prefix} is ambiguous")
+        return hits[0]
+
+    def _refresh_entities(self, conn: Connection) -> None:
+        """Record an entity for every station the accepted claims document."""
+        accepted = list(self._select_claims(conn, status="accepted",
+                                            predicate_prefix="station."))
+        for st in stations.group(accepted):
+            conn.execute(dialect.insert_ignoring_duplicates(self.engine, entities_t), {
+                "id": st.id, "type": "station", "country": st.country, "locality": st.locality,
+                "operator": st.operator, "name": st.label, "recorded_at": now()})
+
+    # -- reading -------------------------------------------------------------------
+
+    def claims(self, *, status: str | None = None, predicate: str | None = None,
+               country: str | None = None, known_at: dt.date | None = None) -> list[dict]:
+        with self.engine.connect() as conn:
+            return list(self._select_claims(conn, status=status, predicate=predicate,
+                                            country=country, known_at=known_at))
+
+    def claim(self, id_or_prefix: str) -> dict:
+        with self.engine.connect() as conn:
+            cid = self._resolve_id(conn, id_or_prefix)
+            return next(self._select_claims(conn, ids=[cid]))
+
+    def _select_claims(self, conn: Connection, *, status=None, predicate=None, predicate_prefix=None,
+                       country=None, known_at=None, ids=None) -> Iterator[dict]:
+        q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
+                   sources_t.c.published, sources_t.c.kind, sources_t.c.document_id
+                   ).join(sources_t, sources_t.c.id == claims_t.c.source_id)
+        conds = []
+        if status:
+            conds.append(claims_t.c.status == status)
+        if predicate:
+            conds.append(claims_t.c.predicate == predicate)
+        if predicate_prefix:
+            conds.append(claims_t.c.predicate.like(predicate_prefix + "%"))
+        if country:
+            conds.append(claims_t.c.country == country.upper())
+        if known_at:
+            conds.append(sources_t.c.published_start <= known_at)
+        if ids:
+            conds.append(claims_t.c.id.in_(ids))
+        if conds:
+            q = q.where(and_(*conds))
+        q = q.order_by(sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
+                       claims_t.c.predicate, claims_t.c.id)
+        for row in conn.execute(q).mappings():
+            yield _claim_dict(row)
+
+    def document_text(self, doc_id: str, conn: Connection | None = None) -> str | None:
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.document_text(doc_id, c)
+        return conn.scalar(select(documents_t.c.text).where(documents_t.c.id == doc_id))
+
+    def counts(self) -> dict[str, int]:
+        from sqlalchemy import func
+        with self.engine.connect() as conn:
+            out = {t.name: conn.scalar(select(func.count()).select_from(t))
+                   for t in (sources_t, documents_t, entities_t)}
+            for status, n in conn.execute(select(claims_t.c.status, func.count()).group_by(claims_t.c.status)):
+                out[f"claims_{status}"] = n
+        return out
+
+
+def _merge_source(default: dict | None, given: object) -> dict:
+    src = {k: v for k, v in (default or {}).items() if v is not None}
+    if given is not None:
+        if not isinstance(given, dict):
+            raise InvalidClaim("source must be an object {title, publisher, url, published, kind}")
+        src.update({k: v for k, v in given.items() if v is not None})
+    if not src.get("published"):
+        raise InvalidClaim("no publication date for the source (give --published or source.published)")
+    if not (src.get("title") or src.get("publisher") or src.get("url")):
+        raise InvalidClaim("the source has no title, publisher or url (give --title/--publisher)")
+    src["published"] = dates.normalize(src["published"])
+    return src
+
+
+def _source_row(src: dict) -> dict:
+    return {"id": source_id(src), **{k: src.get(k) for k in SOURCE_FIELDS},
+            "published_start": dates.start_of(src["published"]),
+            "document_id": src.get("document"), "recorded_at": now()}
+
+
+def claim_country(claim: dict) -> str | None:
+    """The country a claim is about: a station's or incident's place, a government, a count's scope."""
+    p = claim["predicate"]
+    subject, obj, scope = claim["subject"] or {}, claim["object"] or {}, claim["scope"] or {}
+    if p == "station.location" or p.startswith("incident."):
+        return obj.get("country") or subject.get("country")
+    if p.startswith("count."):
+        return scope.get("country")
+    return subject.get("country") or obj.get("country")
+
+
+def _claim_row(claim: dict, cid: str, src_id: str, status: str, raw: dict) -> dict:
+    ex = claim["excerpt"] or {}
+    return {
+        "id": cid, "source_id": src_id, "predicate": claim["predicate"],
+        "subject": claim["subject"], "object": claim["object"], "value": claim["value"],
+        "scope": claim["scope"], "qualifier": claim["qualifier"], "stance": claim["stance"],
+        "said_by_name": claim["said_by"]["name"], "said_by_country": claim["said_by"]["country"],
+        "valid_from": claim["valid"]["from"], "valid_to": claim["valid"]["to"],
+        "excerpt_start": ex.get("start"), "excerpt_end": ex.get("end"), "excerpt_text": ex.get("text"),
+        "excerpt_page": ex.get("page"), "confidence": claim["confidence"], "note": raw.get("note"),
+        "country": claim_country(claim), "status": status,
+        "reviewer": raw.get("reviewer") if status != "candidate" else None,
+        "reviewed_at": now() if status != "candidate" else None, "recorded_at": now(),
+    }
+
+
+def _claim_dict(row) -> dict:
+    """A stored claim in the interchange format, with its id, review status and source."""
+    excerpt = None
+    if row["excerpt_start"] is not None:
+        excerpt = {"start": row["excerpt_start"], "end": row["excerpt_end"], "text": row["excerpt_text"]}
+        if row["excerpt_page"] is not None:
+            excerpt["page"] = row["excerpt_page"]
+    out = {
+        "id": row["id"], "predicate": row["predicate"], "subject": row["subject"],
+        "object": row["object"], "value": row["value"], "scope": row["scope"],
+        "qualifier": row["qualifier"], "stance": row["stance"],
+        "said_by": {"name": row["said_by_name"], "country": row["said_by_country"]},
+        "valid": {"from": row["valid_from"], "to": row["valid_to"]},
+        "excerpt": excerpt, "confidence": row["confidence"],
+        "status": row["status"], "reviewer": row["reviewer"],
+        "source": {k: row[k] for k in ("title", "publisher", "url", "published", "kind")},
+    }
+    if row["document_id"]:
+        out["source"]["document"] = row["document_id"]
+    if row["note"]:
+        out["note"] = row["note"]
+    out["recorded_at"] = row["recorded_at"].isoformat() if row["recorded_at"] else None
+    return out

@@ -1,0 +1,62 @@
+"""Everything that differs between database engines lives here, and only here."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.engine import make_url
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class NotADatabase(ValueError):
+    pass
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def check_sqlite_file(url: str) -> None:
+    """Refuse a file that exists but is not SQLite, before SQLite touches it."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return
+    if path.is_dir():
+        raise NotADatabase(f"{path} is a directory, not a SQLite database")
+    with path.open("rb") as f:
+        head = f.read(len(SQLITE_MAGIC))
+    if head and head != SQLITE_MAGIC:
+        raise NotADatabase(f"{path} is not a SQLite database")
+
+
+def make_engine(url: str) -> Engine:
+    check_sqlite_file(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def insert_ignoring_duplicates(engine: Engine, table: Table):
+    """INSERT that skips rows whose primary key is already there."""
+    name = engine.dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise NotImplementedError(f"no duplicate-ignoring insert for {name}")
+    return insert(table).on_conflict_do_nothing()

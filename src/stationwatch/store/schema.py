@@ -1,0 +1,77 @@
+"""Tables of the store. Migrations in ../migrations create exactly these."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, String, Table, Text)
+
+metadata = MetaData()
+
+documents = Table(
+    "documents", metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the original bytes
+    Column("media_type", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("language", String(8)),
+    Column("title", Text),
+    Column("name", Text),  # file name or URL it came from
+    Column("size", Integer, nullable=False),
+    Column("original", LargeBinary, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+sources = Table(
+    "sources", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", Text),
+    Column("publisher", Text),
+    Column("url", Text),
+    Column("published", String(10)),  # partial date as written
+    Column("published_start", Date),  # first day of `published`, for knowledge-time queries
+    Column("kind", String(40)),
+    Column("document_id", String(64), ForeignKey("documents.id")),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+entities = Table(
+    "entities", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("type", String(20), nullable=False),
+    Column("country", String(2)),
+    Column("locality", Text),
+    Column("operator", Text),
+    Column("name", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_entities_type_country", "type", "country"),
+)
+
+claims = Table(
+    "claims", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("source_id", String(32), ForeignKey("sources.id"), nullable=False),
+    Column("predicate", String(60), nullable=False),
+    Column("subject", JSON),
+    Column("object", JSON),
+    Column("value", JSON),
+    Column("scope", JSON),
+    Column("qualifier", String(20)),
+    Column("stance", String(10), nullable=False),
+    Column("said_by_name", Text),
+    Column("said_by_country", String(2)),
+    Column("valid_from", String(10)),
+    Column("valid_to", String(10)),
+    Column("excerpt_start", Integer),
+    Column("excerpt_end", Integer),
+    Column("excerpt_text", Text),
+    Column("excerpt_page", Integer),
+    Column("confidence", Float),
+    Column("note", Text),
+    # The country a claim is about (place, government or count scope), for filtering.
+    Column("country", String(2)),
+    Column("status", String(10), nullable=False),
+    Column("reviewer", Text),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_claims_status_predicate", "status", "predicate"),
+    Index("ix_claims_country", "country"),
+    Index("ix_claims_source", "source_id"),
+)
