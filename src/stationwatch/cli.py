@@ -279,16 +279,17 @@ def print_tally(result: dict, by: By) -> None:
         for op, n in doc["by_operator"].items():
             table.add_row(op, str(n))
     out.print(table)
-    rep = Table("figure", "value", "scope", "said by", "source", "published", "valid from", "claims",
-                title="Reported by speakers")
-    for f in result["reported"] + result.get("history", []):
-        superseded = f in result.get("history", [])
-        rep.add_row(f["predicate"] + (" [dim](superseded)[/]" if superseded else ""), fmt_figure(f),
-                    fmt_scope(f["scope"]), f["said_by"], ", ".join(f["sources"]), f["published"],
-                    f["valid_from"] or "", str(len(f["claim_ids"])))
+    rep = Table("count", "scope", "figure", "said by", "sources", "since", "claims",
+                title="Reported by speakers (--history adds superseded figures)")
+    superseded = result.get("history", [])
+    for f in result["reported"] + superseded:
+        rep.add_row(f["predicate"].removeprefix("count.") + (" [dim](superseded)[/]" if f in superseded else ""),
+                    fmt_scope(f["scope"]), fmt_figure(f), f["said_by"], "; ".join(f["sources"]),
+                    f["valid_from"] or f["published"], str(len(f["claim_ids"])))
     out.print(rep)
     if result["contested_network"]:
-        out.print(f"[yellow]Contested:[/] {len(result['contested_network'])} claims deny policing abroad "
+        n = len(result["contested_network"])
+        out.print(f"[yellow]Contested:[/] {n} claim{'s deny' if n > 1 else ' denies'} policing abroad "
                   f"({', '.join(i[:10] for i in result['contested_network'])}); see `stationwatch explain --claim ID`.")
 
 
@@ -401,7 +402,10 @@ def fmt_figure(f: dict) -> str:
 
 
 def fmt_scope(scope: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(scope.items())) or "global"
+    """`global`, `IT`, or `IT, operator=Fuzhou`: a country needs no label."""
+    parts = [scope["country"]] if scope.get("country") else []
+    parts += [f"{k}={v}" for k, v in sorted(scope.items()) if k != "country"]
+    return ", ".join(parts) or "global"
 
 
 def main() -> None:
