@@ -20,8 +20,8 @@ BEIJING = {"name": "PRC government", "country": "CN"}
 
 
 def seed_text() -> str:
-    if not SEED.exists():
-        pytest.skip(f"{SEED} is not here (the shared corpus sits beside the repository)")
+    if not SEED.exists():  # fail, not skip: a silent skip would hide every seed-article check
+        pytest.fail(f"{SEED} is missing: the shared corpus must sit beside the repository (../shared)")
     return SEED.read_text(encoding="utf-8")
 
 
