@@ -40,16 +40,16 @@ class Group(TyperGroup):
 
 def new_app(help: str) -> typer.Typer:
     return typer.Typer(cls=Group, help=help, no_args_is_help=True, add_completion=False,
-                       pretty_exceptions_enable=False, rich_markup_mode="rich")
+                       pretty_exceptions_enable=False, rich_markup_mode="markdown")
 
 
 app = new_app(
     "Document the overseas police station network claim by claim.\n\n"
-    "Every figure is computed from [bold]claims[/]: one statement, by one speaker, in one "
+    "Every figure is computed from **claims**: one statement, by one speaker, in one "
     "source, with the exact excerpt. Import claims, review them, then ask for a tally as "
     "known on any date and explain every number down to the sentence.\n\n"
-    "Example: [cyan]stationwatch claims import examples/claims.jsonl --accept && "
-    "stationwatch tally --as-of 2022-12-31[/]")
+    "Example: `stationwatch claims import examples/claims.jsonl --accept && "
+    "stationwatch tally --as-of 2022-12-31`")
 claims_app = new_app("Import, list and export claims (JSONL interchange format of the spec).")
 review_app = new_app("Accept or reject candidate claims; only accepted claims count in figures.")
 app.add_typer(claims_app, name="claims")
@@ -254,8 +254,8 @@ def tally_cmd(
 ):
     """Documented stations and reported figures, never mixed, as of a date.
 
-    [bold]documented[/]: stations this store holds as distinct entities (accepted claims).
-    [bold]reported[/]: what speakers said (count.* claims), the figure in effect per speaker and scope.
+    **documented**: stations this store holds as distinct entities (accepted claims).
+    **reported**: what speakers said (count.* claims), the figure in effect per speaker and scope.
     """
     result = query.tally(State.store(), as_of=day(as_of, "--as-of"), known_at=day(known_at, "--known-at"),
                          history=history)
@@ -362,6 +362,131 @@ def print_claim(c: dict, indent: str = "") -> None:
         out.print(f"{indent}  excerpt [{ex['start']}:{ex['end']}]: “{ex['text']}”", highlight=False, markup=False)
     elif c.get("note"):
         out.print(f"{indent}  note: {c['note']}", highlight=False, markup=False)
+
+
+# -- documents: ingest, extract, list ---------------------------------------------------
+
+@app.command("ingest")
+def ingest_cmd(
+    targets: Annotated[list[str], typer.Argument(metavar="PATH|URL...",
+                       help="Files, directories (read recursively) or http(s) URLs.")],
+    title: Annotated[Optional[str], typer.Option(help="Source title (default: the document's own).")] = None,
+    publisher: Annotated[Optional[str], typer.Option(help="Source publisher (default: the URL's host).")] = None,
+    published: Annotated[Optional[str], typer.Option(help="Publication date (default: the date the document states).")] = None,
+    url: Annotated[Optional[str], typer.Option(help="The source's URL, for a file saved from the web.")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="news, ngo_report, government, ...")] = None,
+    accept_above: Annotated[Optional[float], typer.Option(
+        "--accept-above", min=0.0, max=1.0, metavar="X",
+        help="Accept extracted claims with confidence >= X; the rest stay candidates for review.")] = None,
+    reviewer: Annotated[Optional[str], typer.Option(help="Recorded as reviewer of claims accepted by --accept-above.")] = None,
+    max_mb: Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this.")] = 50,
+):
+    """Store documents (HTML, PDF, DOCX, text, images via OCR, URLs) and extract candidate claims.
+
+    The type is read from the content, not the file name. The same bytes twice are one
+    document. Each document is stored whole with its claims, or not at all; failures are
+    listed at the end and kept for `stationwatch documents --failed`.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import pipeline
+    if published:
+        day(published, "--published")
+    hints = pipeline.SourceHints(title, publisher, published, url, kind)
+    store = State.store()
+    names = list(pipeline.expand(targets))
+    outcomes = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=len(names) < 2) as progress:
+        task = progress.add_task("ingesting", total=len(names))
+        for name in names:
+            progress.update(task, description=f"ingesting {Path(name).name[:40]}")
+            outcomes.append(pipeline.ingest_one(store, name, hints, accept_above=accept_above,
+                                                reviewer=reviewer, max_bytes=int(max_mb * 2**20)))
+            progress.advance(task)
+    print_ingest_summary(outcomes)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def print_ingest_summary(outcomes) -> None:
+    for o in outcomes:
+        if o.status == "ingested":
+            accepted = f", {o.accepted} accepted" if o.accepted else ""
+            out.print(f"ingested  {o.name}: {o.claims} claims{accepted}  [dim]{o.document_id[:12]}[/]", highlight=False)
+            for w in o.warnings:
+                out.print(f"          [yellow]warning:[/] {escape(w)}", highlight=False)
+        elif o.status == "duplicate":
+            out.print(f"duplicate {o.name}: already stored as {o.document_id[:12]}", highlight=False)
+        else:
+            err.print(f"[bold red]error:[/] {escape(o.name)}: {escape(o.error)}", highlight=False)
+    count = lambda s: sum(1 for o in outcomes if o.status == s)
+    claims = sum(o.claims for o in outcomes)
+    out.print(f"{count('ingested')} ingested ({claims} claims), {count('duplicate')} duplicate, "
+              f"{count('failed')} failed")
+
+
+class ExtractFmt(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+    text = "text"
+
+
+@app.command("extract")
+def extract_cmd(
+    target: Annotated[str, typer.Argument(metavar="PATH|URL")],
+    format: Annotated[ExtractFmt, typer.Option("--format", help=(
+        "jsonl: claims in the interchange format; table: a readable list; "
+        "text: the plain text the excerpt offsets point into."))] = ExtractFmt.jsonl,
+    published: Annotated[Optional[str], typer.Option(
+        help="Publication date, for relative dates (default: the date the document states).")] = None,
+):
+    """Extract candidate claims from one document without storing anything."""
+    from . import pipeline
+    from .ingest import IngestError
+    if published:
+        day(published, "--published")
+    try:
+        result, claims = pipeline.extract_file(target, published=published)
+    except IngestError as e:
+        raise fail(f"{target}: {e}") from None
+    if format is ExtractFmt.text:
+        sys.stdout.write(result.text)
+    elif format is ExtractFmt.jsonl:
+        for c in claims:
+            print(json.dumps(c, ensure_ascii=False))
+    else:
+        table = Table("predicate", "about", "value", "stance", "said by", "conf.", "excerpt")
+        for c in claims:
+            table.add_row(c["predicate"], describe_about(c), fmt_value(c), c["stance"],
+                          (c.get("said_by") or {}).get("name") or "", f"{c.get('confidence') or 0:.2f}",
+                          escape(c["excerpt"]["text"][:80]) if c.get("excerpt") else "")
+        out.print(table)
+        out.print(f"{len(claims)} claims from {target} ({result.media_type}, {result.language or '?'})")
+
+
+@app.command("documents")
+def documents_cmd(
+    failed: Annotated[bool, typer.Option("--failed", help="List files and URLs that could not be ingested, with why.")] = False,
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+):
+    """Stored documents (hash, type, language, claims), or the ingest failures."""
+    store = State.store()
+    rows = store.failures() if failed else store.documents()
+    if format is Fmt.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if failed:
+        table = Table("when", "file or URL", "error")
+        for r in rows:
+            table.add_row(r["recorded_at"].strftime("%Y-%m-%d %H:%M"), r["name"], escape(r["error"]))
+    else:
+        table = Table("sha256", "name", "type", "lang", "pages", "claims", "title")
+        for r in rows:
+            table.add_row(r["id"][:12], r["name"] or "", r["media_type"], r["language"] or "",
+                          str(len(r["pages"] or [])) or "", str(r["claims"]), escape(r["title"] or ""))
+    out.print(table)
+    out.print(f"{len(rows)} {'failures' if failed else 'documents'}")
 
 
 # -- formatting helpers -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, and_, exc, select
+from sqlalchemy import Connection, and_, exc, func, select
 
 from .. import dates, stations
 from ..model import (REVIEW_STATUSES, InvalidClaim, check_excerpt_against, claim_id, source_id,
@@ -25,6 +25,7 @@ from . import dialect
 from .schema import claims as claims_t
 from .schema import documents as documents_t
 from .schema import entities as entities_t
+from .schema import ingest_failures as failures_t
 from .schema import sources as sources_t
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -51,6 +52,11 @@ class Document:
     language: str | None = None
     title: str | None = None
     name: str | None = None
+    author: str | None = None
+    published: str | None = None
+    reader: str | None = None
+    pages: list | None = None  # [(start, end, page number)] offsets into text
+    fetched: dict | None = None
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,8 +109,12 @@ class Store:
 
     def import_claims(self, records: Iterable[tuple[int, object]], *, origin: str,
                       source: dict | None = None, document: Document | None = None,
-                      accept: bool = False, reviewer: str | None = None) -> ImportSummary:
-        """Validate every record, then write all of them in one transaction, or none."""
+                      accept: bool = False, accept_above: float | None = None,
+                      reviewer: str | None = None) -> ImportSummary:
+        """Validate every record, then write all of them in one transaction, or none.
+
+        `accept` accepts every candidate; `accept_above` those with at least that confidence.
+        """
         rows, srcs, summary = {}, {}, ImportSummary()
         with self.engine.begin() as conn:
             known_docs = {document.id: document.text} if document else {}
@@ -113,12 +123,18 @@ class Store:
                     row, src = self._claim_row(conn, raw, source, document, known_docs)
                 except (InvalidClaim, dates.BadDate) as e:
                     raise LineError(origin, line, str(e)) from None
-                if accept and row["status"] == "candidate":
+                confident = accept_above is not None and (row["confidence"] or 0) >= accept_above
+                if row["status"] == "candidate" and (accept or confident):
                     row.update(status="accepted", reviewer=reviewer, reviewed_at=now())
                 srcs[src["id"]] = src
                 rows.setdefault(row["id"], row)
+            if document and (source or {}).get("published"):
+                # the document's source exists even when no claim was read from it
+                doc_source = _source_row(_merge_source(source, {"document": document.id}))
+                srcs.setdefault(doc_source["id"], doc_source)
             if document:
                 self._add_document(conn, document)
+                conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
             for src in srcs.values():
                 conn.execute(dialect.insert_ignoring_duplicates(self.engine, sources_t), src)
             existing = self._existing_claim_ids(conn, list(rows))
@@ -161,7 +177,15 @@ class Store:
         conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), {
             "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
             "title": doc.title, "name": doc.name, "size": len(doc.original),
-            "original": doc.original, "recorded_at": now()})
+            "original": doc.original, "recorded_at": now(), "author": doc.author,
+            "published": doc.published, "reader": doc.reader,
+            "pages": [list(p) for p in doc.pages] if doc.pages else None, "fetched": doc.fetched})
+
+    def record_failure(self, name: str, error: str) -> None:
+        """Note that a file or URL could not be ingested, and why (its content is not kept)."""
+        with self.engine.begin() as conn:
+            conn.execute(failures_t.delete().where(failures_t.c.name == name))
+            conn.execute(failures_t.insert(), {"name": name, "error": error, "recorded_at": now()})
 
     def _existing_claim_ids(self, conn: Connection, ids: list[str]) -> set[str]:
         found: set[str] = set()
@@ -245,11 +269,39 @@ class Store:
                 return self.document_text(doc_id, c)
         return conn.scalar(select(documents_t.c.text).where(documents_t.c.id == doc_id))
 
+    def has_document(self, doc_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(documents_t.c.id).where(documents_t.c.id == doc_id)) is not None
+
+    def documents(self) -> list[dict]:
+        """Stored documents without their bytes, each with its count of claims."""
+        n_claims = (select(sources_t.c.document_id, func.count(claims_t.c.id).label("claims"))
+                    .join(claims_t, claims_t.c.source_id == sources_t.c.id)
+                    .group_by(sources_t.c.document_id).subquery())
+        cols = [c for c in documents_t.c if c.name not in ("original", "text")]
+        q = (select(*cols, func.coalesce(n_claims.c.claims, 0).label("claims"))
+             .outerjoin(n_claims, n_claims.c.document_id == documents_t.c.id)
+             .order_by(documents_t.c.recorded_at))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def document(self, id_or_prefix: str) -> dict:
+        """One document with its text and original bytes."""
+        prefix = id_or_prefix.strip().lower()
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(select(documents_t).where(documents_t.c.id.like(prefix + "%")).limit(2)).mappings())
+        if len(rows) != 1:
+            raise StoreError(f"no document with id {prefix}" if not rows else f"document id prefix {prefix} is ambiguous")
+        return dict(rows[0])
+
+    def failures(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(failures_t).order_by(failures_t.c.recorded_at)).mappings()]
+
     def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
         with self.engine.connect() as conn:
             out = {t.name: conn.scalar(select(func.count()).select_from(t))
-                   for t in (sources_t, documents_t, entities_t)}
+                   for t in (sources_t, documents_t, entities_t, failures_t)}
             for status, n in conn.execute(select(claims_t.c.status, func.count()).group_by(claims_t.c.status)):
                 out[f"claims_{status}"] = n
         return out

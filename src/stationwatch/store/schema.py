@@ -17,6 +17,20 @@ documents = Table(
     Column("size", Integer, nullable=False),
     Column("original", LargeBinary, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("author", Text),
+    Column("published", String(10)),  # the date the document itself states
+    Column("reader", String(40)),  # which reader turned the bytes into text
+    Column("pages", JSON),  # [[start, end, page number], ...] offsets into `text`
+    Column("fetched", JSON),  # for a URL: where, when, HTTP status and headers
+)
+
+ingest_failures = Table(
+    "ingest_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),  # file path or URL
+    Column("error", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_ingest_failures_name", "name"),
 )
 
 sources = Table(

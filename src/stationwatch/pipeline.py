@@ -1,0 +1,141 @@
+"""Files and URLs in, candidate claims out: ingest (bytes to text) → extract → store.
+
+One document is one transaction: it is stored with its source and claims, or not at all.
+A failure is recorded by name and reason, never as a half-written document.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .extract import extract_claims
+from .ingest import MAX_BYTES, IngestError, ReadResult, fetch_url, read_bytes
+from .store import Document, Store, StoreError
+
+
+@dataclass
+class SourceHints:
+    """What the user says about a source; the document's own metadata fills the gaps."""
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    url: str | None = None
+    kind: str | None = None
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str  # ingested | duplicate | failed
+    document_id: str | None = None
+    claims: int = 0
+    accepted: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    name: str
+    data: bytes
+    fetched: dict | None = None
+
+
+def is_url(target: str) -> bool:
+    return urlparse(target).scheme in ("http", "https")
+
+
+def expand(targets: list[str]) -> Iterator[str]:
+    """Directories become the files under them; URLs and files pass through."""
+    for t in targets:
+        p = Path(t)
+        if not is_url(t) and p.is_dir():
+            yield from (str(f) for f in sorted(p.rglob("*")) if f.is_file() and not f.name.startswith("."))
+        else:
+            yield t
+
+
+def load(target: str, max_bytes: int = MAX_BYTES) -> Loaded:
+    if is_url(target):
+        body, fetched = fetch_url(target, max_bytes=max_bytes)
+        return Loaded(target, body, fetched)
+    path = Path(target)
+    if not path.exists():
+        raise IngestError("no such file")
+    if not path.is_file():
+        raise IngestError("not a regular file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise IngestError(f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB cap")
+    return Loaded(target, path.read_bytes())
+
+
+def read(loaded: Loaded, max_bytes: int = MAX_BYTES) -> ReadResult:
+    return read_bytes(loaded.data, name=loaded.name, max_bytes=max_bytes)
+
+
+def page_of(offset: int, pages: list) -> int | None:
+    for start, end, number in pages or ():
+        if start <= offset < end:
+            return number
+    return None
+
+
+def candidate_claims(result: ReadResult, published: str | None) -> list[dict]:
+    """Extracted claims, with the page each excerpt starts on where the document has pages."""
+    claims = extract_claims(result.text, published=published, language=result.language)
+    for c in claims:
+        ex = c.get("excerpt")
+        if ex and result.pages:
+            page = page_of(ex["start"], result.pages)
+            if page is not None:
+                ex["page"] = page
+    return claims
+
+
+def source_for(loaded: Loaded, result: ReadResult, hints: SourceHints) -> tuple[dict, list[str]]:
+    warnings = []
+    published = hints.published or result.published
+    if not published:
+        published = dt.date.today().isoformat()
+        warnings.append(f"no publication date in the document; using today ({published}): give --published")
+    url = hints.url or (loaded.name if is_url(loaded.name) else None)
+    publisher = hints.publisher or (urlparse(url).hostname if url else None)
+    title = hints.title or result.title or Path(urlparse(loaded.name).path).name or loaded.name
+    return {"title": title, "publisher": publisher, "published": published, "url": url,
+            "kind": hints.kind}, warnings
+
+
+def ingest_one(store: Store, target: str, hints: SourceHints, *, accept_above: float | None = None,
+               reviewer: str | None = None, max_bytes: int = MAX_BYTES) -> Outcome:
+    try:
+        loaded = load(target, max_bytes)
+        doc_id = hashlib.sha256(loaded.data).hexdigest()
+        if store.has_document(doc_id):
+            return Outcome(target, "duplicate", doc_id)
+        result = read(loaded, max_bytes)
+        source, warnings = source_for(loaded, result, hints)
+        claims = candidate_claims(result, source["published"])
+        doc = Document(original=loaded.data, text=result.text, media_type=result.media_type,
+                       language=result.language, title=result.title, name=target, author=result.author,
+                       published=result.published, reader=result.reader, pages=result.pages,
+                       fetched=loaded.fetched)
+        summary = store.import_claims(enumerate(claims, 1), origin=target, source=source, document=doc,
+                                      accept_above=accept_above, reviewer=reviewer)
+    except (IngestError, StoreError) as e:
+        store.record_failure(target, str(e))
+        return Outcome(target, "failed", error=str(e))
+    accepted = sum(1 for c in claims if accept_above is not None and (c.get("confidence") or 0) >= accept_above)
+    return Outcome(target, "ingested", doc.id, summary.added, accepted, warnings=result.warnings + warnings)
+
+
+def extract_file(target: str, *, published: str | None = None,
+                 max_bytes: int = MAX_BYTES) -> tuple[ReadResult, list[dict]]:
+    """Read and extract without a store (`stationwatch extract`)."""
+    loaded = load(target, max_bytes)
+    result = read(loaded, max_bytes)
+    return result, candidate_claims(result, published or result.published)
