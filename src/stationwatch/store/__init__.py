@@ -174,12 +174,14 @@ class Store:
         return _claim_row(claim, cid, src_row["id"], status, raw), src_row
 
     def _add_document(self, conn: Connection, doc: Document) -> None:
-        conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), {
+        inserted = conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), {
             "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
             "title": doc.title, "name": doc.name, "size": len(doc.original),
             "original": doc.original, "recorded_at": now(), "author": doc.author,
             "published": doc.published, "reader": doc.reader,
             "pages": [list(p) for p in doc.pages] if doc.pages else None, "fetched": doc.fetched})
+        if inserted.rowcount:
+            dialect.index_document(conn, doc.id, doc.text)
 
     def record_failure(self, name: str, error: str) -> None:
         """Note that a file or URL could not be ingested, and why (its content is not kept)."""
@@ -204,6 +206,63 @@ class Store:
                 status=decision, reviewer=reviewer, reviewed_at=now()))
             self._refresh_entities(conn)
         return full
+
+    def edit_claim(self, claim_id_: str, changes: dict, reviewer: str | None = None) -> str:
+        """A reviewer's correction: a new, accepted claim; the original stays, marked superseded.
+
+        `changes` holds top-level fields of the interchange format (`object`, `value`,
+        `said_by`, `valid`, ...); nested objects replace the original's whole.
+        """
+        allowed = {"subject", "object", "value", "scope", "qualifier", "stance", "said_by", "valid",
+                   "predicate", "note"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise StoreError(f"cannot edit {', '.join(sorted(unknown))} (editable: {', '.join(sorted(allowed))})")
+        with self.engine.begin() as conn:
+            cid = self._resolve_id(conn, claim_id_)
+            original = next(self._select_claims(conn, ids=[cid]))
+            edited = {**original, **changes}
+            edited.pop("id")
+            edited["status"] = "candidate"
+            edited["source"] = {k: v for k, v in original["source"].items() if k != "document"}
+            doc = original["source"].get("document")
+            if doc:
+                edited["source"]["document"] = doc
+            try:
+                row, _ = self._claim_row(conn, edited, None, None, {})
+            except (InvalidClaim, dates.BadDate) as e:
+                raise StoreError(f"edit of {cid[:10]}: {e}") from None
+            if row["id"] == cid:
+                raise StoreError(f"edit of {cid[:10]} changes nothing")
+            row.update(status="accepted", reviewer=reviewer, reviewed_at=now(), edited_from=cid,
+                       confidence=original["confidence"])
+            if not self._existing_claim_ids(conn, [row["id"]]):
+                conn.execute(claims_t.insert(), row)
+            conn.execute(claims_t.update().where(claims_t.c.id == cid).values(
+                status="rejected", superseded_by=row["id"], reviewer=reviewer, reviewed_at=now()))
+            self._refresh_entities(conn)
+        return row["id"]
+
+    def search(self, query: str, limit: int = 50) -> list[dict]:
+        """Documents containing `query`, each with the first match and its context."""
+        query = query.strip()
+        if not query:
+            return []
+        with self.engine.connect() as conn:
+            ids = dialect.search_document_ids(conn, query, limit)
+            rows = {r["id"]: r for r in conn.execute(
+                select(documents_t.c.id, documents_t.c.title, documents_t.c.name, documents_t.c.text)
+                .where(documents_t.c.id.in_(ids))).mappings()} if ids else {}
+        hits = []
+        for doc_id in ids:
+            r = rows[doc_id]
+            at = r["text"].casefold().find(query.casefold())
+            at = max(at, 0)
+            hits.append({"id": doc_id, "title": r["title"], "name": r["name"], "start": at,
+                         "end": at + len(query), "before": r["text"][max(0, at - 80):at],
+                         "match": r["text"][at:at + len(query)],
+                         "after": r["text"][at + len(query):at + len(query) + 80]})
+        return hits
 
     def _resolve_id(self, conn: Connection, prefix: str) -> str:
         prefix = prefix.strip().lower()
@@ -375,5 +434,8 @@ def _claim_dict(row) -> dict:
         out["source"]["document"] = row["document_id"]
     if row["note"]:
         out["note"] = row["note"]
+    for link in ("edited_from", "superseded_by"):
+        if row[link]:
+            out[link] = row[link]
     out["recorded_at"] = row["recorded_at"].isoformat() if row["recorded_at"] else None
     return out

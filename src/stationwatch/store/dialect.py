@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -60,3 +60,39 @@ def insert_ignoring_duplicates(engine: Engine, table: Table):
     else:
         raise NotImplementedError(f"no duplicate-ignoring insert for {name}")
     return insert(table).on_conflict_do_nothing()
+
+
+# -- full-text search over document text ----------------------------------------------
+# SQLite: an FTS5 table with the trigram tokenizer, which needs no word boundaries and so
+# finds Chinese and Japanese as readily as English. Queries under three characters fall
+# back to a plain substring scan.
+
+def create_search_index(dialect_name: str) -> list[str]:
+    if dialect_name == "sqlite":
+        return ["CREATE VIRTUAL TABLE documents_fts USING fts5(doc_id UNINDEXED, text, tokenize='trigram')"]
+    return []
+
+
+def drop_search_index(dialect_name: str) -> list[str]:
+    if dialect_name == "sqlite":
+        return ["DROP TABLE IF EXISTS documents_fts"]
+    return []
+
+
+def index_document(conn, doc_id: str, text_: str) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("INSERT INTO documents_fts(doc_id, text) VALUES (:id, :text)"),
+                     {"id": doc_id, "text": text_})
+
+
+def search_document_ids(conn, query: str, limit: int) -> list[str]:
+    """Ids of documents whose text contains `query` (case-insensitive), best matches first."""
+    if conn.dialect.name == "sqlite" and len(query) >= 3:
+        phrase = '"' + query.replace('"', '""') + '"'  # one literal phrase: no FTS operators
+        rows = conn.execute(text("SELECT doc_id FROM documents_fts WHERE documents_fts MATCH :q "
+                                 "ORDER BY rank LIMIT :n"), {"q": phrase, "n": limit})
+        return [r[0] for r in rows]
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(text("SELECT id FROM documents WHERE lower(text) LIKE lower(:p) ESCAPE '\\' LIMIT :n"),
+                        {"p": pattern, "n": limit})
+    return [r[0] for r in rows]

@@ -85,6 +85,8 @@ claims = Table(
     Column("reviewer", Text),
     Column("reviewed_at", DateTime(timezone=True)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("edited_from", String(32)),  # a reviewer's edit is a new claim; this is the original
+    Column("superseded_by", String(32)),  # on the original: the edit that replaced it
     Index("ix_claims_status_predicate", "status", "predicate"),
     Index("ix_claims_country", "country"),
     Index("ix_claims_source", "source_id"),
