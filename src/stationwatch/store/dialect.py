@@ -35,7 +35,10 @@ def check_sqlite_file(url: str) -> None:
 
 def make_engine(url: str) -> Engine:
     check_sqlite_file(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    u = make_url(url)
+    if u.drivername == "postgresql":
+        url = u.set(drivername="postgresql+psycopg")  # psycopg 3, not SQLAlchemy's psycopg2 default
+    if u.get_backend_name() == "sqlite":
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
