@@ -6,7 +6,7 @@ DEMO_DB := demo.db
 # Debian packages the readers and tests use: OCR with the language packs of this record,
 # CJK fonts to render test pages, poppler for PDF checks, chromium for browser tests,
 # pango for WeasyPrint's PDF reports.
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
+APT_PACKAGES := tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
 	tesseract-ocr-ita tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-nld \
 	tesseract-ocr-por tesseract-ocr-jpn tesseract-ocr-kor fonts-noto-cjk poppler-utils \
 	chromium libpango-1.0-0 libpangoft2-1.0-0
