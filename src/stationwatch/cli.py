@@ -489,6 +489,78 @@ def documents_cmd(
     out.print(f"{len(rows)} {'failures' if failed else 'documents'}")
 
 
+# -- trust: ledger and verification ------------------------------------------------------
+
+ledger_app = new_app("The evidence ledger: every recorded event chained by SHA-256; sign and check its head.")
+app.add_typer(ledger_app, name="ledger")
+
+
+@app.command("verify")
+def verify_cmd():
+    """Recompute the ledger chain and every row and document hash; name the first that does not match."""
+    store = State.store()
+    problems = store.verify()
+    head = store.ledger_head()
+    if problems:
+        for p in problems[:20]:
+            err.print(f"[bold red]tampered:[/] {escape(str(p))}", highlight=False)
+        if len(problems) > 20:
+            err.print(f"... and {len(problems) - 20} more")
+        raise typer.Exit(1)
+    out.print(f"ok: {head['seq'] if head else 0} ledger entries chain correctly and every document, "
+              "source and claim matches them" + (f"; head {head['hash'][:16]}" if head else ""))
+
+
+@ledger_app.command("head")
+def ledger_head_cmd(
+    sign: Annotated[Optional[Path], typer.Option(exists=True, dir_okay=False,
+                    help="Ed25519 private key (PEM) to sign the head with.")] = None,
+):
+    """Print the ledger head (entry number and hash) as JSON, signed with --sign KEY."""
+    from . import signing
+    head = State.store().ledger_head()
+    if head is None:
+        raise fail("the ledger is empty")
+    doc = signing.sign_head(head, sign) if sign else {k: head[k] for k in ("seq", "hash", "at")}
+    print(json.dumps(doc, indent=2))
+
+
+@ledger_app.command("keygen")
+def ledger_keygen(
+    private: Annotated[Path, typer.Argument(help="Where to write the private key (kept secret).")],
+    public: Annotated[Path, typer.Argument(help="Where to write the public key (published).")],
+):
+    """Make an Ed25519 key pair for signing ledger heads."""
+    from . import signing
+    for p in (private, public):
+        if p.exists():
+            raise fail(f"{p} exists; not overwriting a key")
+    signing.generate(private, public)
+    out.print(f"private key {private} (mode 600), public key {public}")
+
+
+@ledger_app.command("check")
+def ledger_check(
+    signed_head: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A head from `ledger head --sign`.")],
+    public_key: Annotated[Path, typer.Option("--public-key", exists=True, dir_okay=False)],
+):
+    """Check a signed head: the signature, and that this store's ledger contains that exact entry."""
+    from . import signing
+    try:
+        signed = json.loads(signed_head.read_text(encoding="utf-8"))
+        signing.check_signature(signed, public_key)
+    except (json.JSONDecodeError, signing.SigningError) as e:
+        raise fail(f"{signed_head}: {e}") from None
+    store = State.store()
+    entry = store.ledger_entry(int(signed["seq"]))
+    if entry is None or entry["hash"] != signed["hash"]:
+        raise fail(f"{signed_head}: this store's ledger has no entry #{signed['seq']} with that hash")
+    problems = store.verify()
+    if problems:
+        raise fail(f"the signature is good but the store is not: {problems[0]}")
+    out.print(f"ok: signature good; entry #{signed['seq']} is in this ledger and the store verifies")
+
+
 # -- formatting helpers -----------------------------------------------------------------
 
 def source_label(c: dict) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, exc, func, select
 from .. import dates, stations
 from ..model import (REVIEW_STATUSES, InvalidClaim, check_excerpt_against, claim_id, source_id,
                      validate_claim)
-from . import dialect
+from . import dialect, ledger
 from .schema import claims as claims_t
 from .schema import documents as documents_t
 from .schema import entities as entities_t
@@ -96,9 +96,12 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         head = ScriptDirectory.from_config(cfg).get_current_head()
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
             if MigrationContext.configure(conn).get_current_revision() == head:
                 return
+        with dialect.write_transaction(self.engine) as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return  # another process migrated it meanwhile
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
@@ -116,7 +119,7 @@ class Store:
         `accept` accepts every candidate; `accept_above` those with at least that confidence.
         """
         rows, srcs, summary = {}, {}, ImportSummary()
-        with self.engine.begin() as conn:
+        with dialect.write_transaction(self.engine) as conn:
             known_docs = {document.id: document.text} if document else {}
             for line, raw in records:
                 try:
@@ -132,15 +135,19 @@ class Store:
                 # the document's source exists even when no claim was read from it
                 doc_source = _source_row(_merge_source(source, {"document": document.id}))
                 srcs.setdefault(doc_source["id"], doc_source)
+            events = []
             if document:
-                self._add_document(conn, document)
+                events += self._add_document(conn, document)
                 conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
             for src in srcs.values():
-                conn.execute(dialect.insert_ignoring_duplicates(self.engine, sources_t), src)
+                if conn.execute(dialect.insert_ignoring_duplicates(self.engine, sources_t), src).rowcount:
+                    events.append(ledger.source_event(src))
             existing = self._existing_claim_ids(conn, list(rows))
             fresh = [r for cid, r in rows.items() if cid not in existing]
             if fresh:
                 conn.execute(claims_t.insert(), fresh)
+            events += [ledger.claim_event(r) for r in fresh]
+            ledger.append(conn, events)
             summary.added, summary.duplicates = len(fresh), len(rows) - len(fresh)
             summary.claim_ids = list(rows)
             self._refresh_entities(conn)
@@ -173,19 +180,22 @@ class Store:
             raise InvalidClaim(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
         return _claim_row(claim, cid, src_row["id"], status, raw), src_row
 
-    def _add_document(self, conn: Connection, doc: Document) -> None:
-        inserted = conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), {
+    def _add_document(self, conn: Connection, doc: Document) -> list:
+        """Store a document once; returns the ledger events of what was new."""
+        row = {
             "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
             "title": doc.title, "name": doc.name, "size": len(doc.original),
             "original": doc.original, "recorded_at": now(), "author": doc.author,
             "published": doc.published, "reader": doc.reader,
-            "pages": [list(p) for p in doc.pages] if doc.pages else None, "fetched": doc.fetched})
-        if inserted.rowcount:
-            dialect.index_document(conn, doc.id, doc.text)
+            "pages": [list(p) for p in doc.pages] if doc.pages else None, "fetched": doc.fetched}
+        if not conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), row).rowcount:
+            return []
+        dialect.index_document(conn, doc.id, doc.text)
+        return [ledger.document_event(row)]
 
     def record_failure(self, name: str, error: str) -> None:
         """Note that a file or URL could not be ingested, and why (its content is not kept)."""
-        with self.engine.begin() as conn:
+        with dialect.write_transaction(self.engine) as conn:
             conn.execute(failures_t.delete().where(failures_t.c.name == name))
             conn.execute(failures_t.insert(), {"name": name, "error": error, "recorded_at": now()})
 
@@ -200,10 +210,11 @@ class Store:
         """Set the review status of claims given by id or unambiguous id prefix."""
         if decision not in REVIEW_STATUSES:
             raise StoreError(f"unknown review decision {decision!r}")
-        with self.engine.begin() as conn:
+        with dialect.write_transaction(self.engine) as conn:
             full = [self._resolve_id(conn, i) for i in ids]
             conn.execute(claims_t.update().where(claims_t.c.id.in_(full)).values(
                 status=decision, reviewer=reviewer, reviewed_at=now()))
+            ledger.append(conn, [ledger.review_event(cid, decision, reviewer) for cid in full])
             self._refresh_entities(conn)
         return full
 
@@ -218,7 +229,7 @@ class Store:
         unknown = set(changes) - allowed
         if unknown:
             raise StoreError(f"cannot edit {', '.join(sorted(unknown))} (editable: {', '.join(sorted(allowed))})")
-        with self.engine.begin() as conn:
+        with dialect.write_transaction(self.engine) as conn:
             cid = self._resolve_id(conn, claim_id_)
             original = next(self._select_claims(conn, ids=[cid]))
             edited = {**original, **changes}
@@ -236,10 +247,18 @@ class Store:
                 raise StoreError(f"edit of {cid[:10]} changes nothing")
             row.update(status="accepted", reviewer=reviewer, reviewed_at=now(), edited_from=cid,
                        confidence=original["confidence"])
+            events = []
             if not self._existing_claim_ids(conn, [row["id"]]):
                 conn.execute(claims_t.insert(), row)
+                events.append(ledger.claim_event(row))
+            else:  # the corrected claim was already there: the edit accepts it
+                conn.execute(claims_t.update().where(claims_t.c.id == row["id"]).values(
+                    status="accepted", reviewer=reviewer, reviewed_at=now()))
+                events.append(ledger.review_event(row["id"], "accepted", reviewer))
             conn.execute(claims_t.update().where(claims_t.c.id == cid).values(
                 status="rejected", superseded_by=row["id"], reviewer=reviewer, reviewed_at=now()))
+            events.append(ledger.review_event(cid, "rejected", reviewer, superseded_by=row["id"]))
+            ledger.append(conn, events)
             self._refresh_entities(conn)
         return row["id"]
 
@@ -328,6 +347,21 @@ class Store:
                 return self.document_text(doc_id, c)
         return conn.scalar(select(documents_t.c.text).where(documents_t.c.id == doc_id))
 
+    def verify(self) -> list:
+        """Problems where the store differs from what its ledger vouches for; empty when intact."""
+        with self.engine.connect() as conn:
+            return ledger.verify(conn)
+
+    def ledger_head(self) -> dict | None:
+        with self.engine.connect() as conn:
+            return ledger.head(conn)
+
+    def ledger_entry(self, seq: int) -> dict | None:
+        from .schema import ledger as ledger_t
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ledger_t).where(ledger_t.c.seq == seq)).mappings().first()
+            return dict(row) if row else None
+
     def has_document(self, doc_id: str) -> bool:
         with self.engine.connect() as conn:
             return conn.scalar(select(documents_t.c.id).where(documents_t.c.id == doc_id)) is not None
@@ -410,6 +444,7 @@ def _claim_row(claim: dict, cid: str, src_id: str, status: str, raw: dict) -> di
         "country": claim_country(claim), "status": status,
         "reviewer": raw.get("reviewer") if status != "candidate" else None,
         "reviewed_at": now() if status != "candidate" else None, "recorded_at": now(),
+        "edited_from": None, "superseded_by": None,
     }
 
 

@@ -1,9 +1,11 @@
 """Everything that differs between database engines lives here, and only here."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -40,17 +42,42 @@ def make_engine(url: str) -> Engine:
         url = u.set(drivername="postgresql+psycopg")  # psycopg 3, not SQLAlchemy's psycopg2 default
     if u.get_backend_name() == "sqlite":
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    # The driver's own transaction handling is off so that `_sqlite_begin` decides how
+    # each transaction starts.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # A writer takes the write lock before it reads anything, so what it reads (the
+    # ledger head, existing ids) cannot change under it before it commits.
+    immediate = conn.get_execution_options().get("stationwatch_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that writes: serialized against every other writer of the store."""
+    with engine.connect() as conn:
+        conn.execution_options(stationwatch_write=True)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITER_LOCK})
+            yield conn
+
+
+_WRITER_LOCK = 0x5717_0001  # one application-wide lock id: the ledger has one head
 
 
 def insert_ignoring_duplicates(engine: Engine, table: Table):

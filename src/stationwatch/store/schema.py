@@ -91,3 +91,15 @@ claims = Table(
     Index("ix_claims_country", "country"),
     Index("ix_claims_source", "source_id"),
 )
+
+ledger = Table(
+    "ledger", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),  # ISO UTC, kept as text so its hash never drifts
+    Column("event", String(40), nullable=False),
+    Column("ref", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # canonical JSON, hashed as written
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_ledger_ref", "ref"),
+)

@@ -1,0 +1,188 @@
+"""The evidence ledger: every recorded event, chained by SHA-256 to the one before.
+
+Each entry's hash covers its number, time, event, the id it is about, its payload and the
+previous entry's hash, so no entry can be changed, removed or moved without breaking the
+chain. Payloads carry a digest of the row the event wrote; `verify` recomputes those
+digests from the tables, so a row edited behind the store's back is named too.
+
+Digests cover a fixed list of fields per table (not "all columns"), so a later migration
+that adds a column does not silently change what old entries vouch for.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from ..model import canonical_json
+from .schema import claims, documents, ledger, sources
+
+GENESIS = "0" * 64
+
+# What a row's digest covers. Review state is not here: it changes through its own events.
+DIGEST_FIELDS = {
+    "claims": ("id", "source_id", "predicate", "subject", "object", "value", "scope", "qualifier", "stance",
+               "said_by_name", "said_by_country", "valid_from", "valid_to", "excerpt_start", "excerpt_end",
+               "excerpt_text", "excerpt_page", "confidence", "note", "country", "recorded_at", "edited_from"),
+    "sources": ("id", "title", "publisher", "url", "published", "kind", "document_id", "recorded_at"),
+    "documents": ("id", "media_type", "text", "language", "title", "name", "size", "recorded_at"),
+}
+REVIEW_FIELDS = ("status", "reviewer", "superseded_by")
+
+
+def _plain(value):
+    """A value as it reads back from any engine (naive UTC datetimes, ISO dates)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def row_digest(table: str, row) -> str:
+    fields = DIGEST_FIELDS[table]
+    return hashlib.sha256(canonical_json([_plain(row[f]) for f in fields]).encode()).hexdigest()
+
+
+def review_state(row) -> dict:
+    return {f: row[f] for f in REVIEW_FIELDS}
+
+
+def entry_hash(seq: int, at: str, event: str, ref: str, payload: str, prev: str) -> str:
+    return hashlib.sha256(canonical_json([seq, at, event, ref, payload, prev]).encode()).hexdigest()
+
+
+def head(conn: Connection) -> dict | None:
+    row = conn.execute(select(ledger).order_by(ledger.c.seq.desc()).limit(1)).mappings().first()
+    return dict(row) if row else None
+
+
+def append(conn: Connection, events: Iterable[tuple[str, str, dict]]) -> int:
+    """Append (event, ref, payload) entries after the current head; the caller holds the write lock."""
+    last = head(conn)
+    seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
+    at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
+    rows = []
+    for event, ref, payload in events:
+        seq += 1
+        body = canonical_json(payload)
+        h = entry_hash(seq, at, event, ref, body, prev)
+        rows.append({"seq": seq, "at": at, "event": event, "ref": ref, "payload": body, "prev": prev, "hash": h})
+        prev = h
+    for i in range(0, len(rows), 1000):
+        conn.execute(ledger.insert(), rows[i:i + 1000])
+    return len(rows)
+
+
+def document_event(row) -> tuple[str, str, dict]:
+    return "document.stored", row["id"], {"row": row_digest("documents", row)}
+
+
+def source_event(row) -> tuple[str, str, dict]:
+    return "source.recorded", row["id"], {"row": row_digest("sources", row)}
+
+
+def claim_event(row) -> tuple[str, str, dict]:
+    return "claim.recorded", row["id"], {"row": row_digest("claims", row), **review_state(row)}
+
+
+def review_event(claim_id: str, status: str, reviewer: str | None, superseded_by: str | None = None):
+    return "claim.reviewed", claim_id, {"status": status, "reviewer": reviewer, "superseded_by": superseded_by}
+
+
+# -- verification ------------------------------------------------------------------------
+
+@dataclass
+class Problem:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+def _entries(conn: Connection) -> Iterator[dict]:
+    result = conn.execution_options(yield_per=5000).execute(select(ledger).order_by(ledger.c.seq))
+    for row in result.mappings():
+        yield dict(row)
+
+
+def verify_chain(conn: Connection, expected: dict) -> Iterator[Problem]:
+    """Walk the chain; fill `expected` with what the ledger says each row must be."""
+    prev, want_seq = GENESIS, 1
+    for e in _entries(conn):
+        where = f"ledger entry #{e['seq']}"
+        if e["seq"] != want_seq:
+            yield Problem(f"ledger entry #{want_seq}", f"missing (the next entry is #{e['seq']})")
+            return
+        if e["prev"] != prev:
+            yield Problem(where, "does not follow the entry before it (entries removed or reordered)")
+            return
+        if entry_hash(e["seq"], e["at"], e["event"], e["ref"], e["payload"], e["prev"]) != e["hash"]:
+            yield Problem(where, f"its content does not match its hash ({e['event']} {e['ref'][:12]} was altered)")
+            return
+        _expect(expected, e)
+        prev, want_seq = e["hash"], want_seq + 1
+
+
+def _expect(expected: dict, e: dict) -> None:
+    import json
+    payload = json.loads(e["payload"])
+    kind = e["event"]
+    table = {"document.stored": "documents", "source.recorded": "sources", "claim.recorded": "claims"}.get(kind)
+    if table:
+        expected[table][e["ref"]] = {"seq": e["seq"], "row": payload["row"],
+                                     **({f: payload[f] for f in REVIEW_FIELDS} if table == "claims" else {})}
+    elif kind == "claim.reviewed" and e["ref"] in expected["claims"]:
+        expected["claims"][e["ref"]].update(payload, review_seq=e["seq"])
+
+
+def verify(conn: Connection) -> list[Problem]:
+    """Every way the store differs from what its ledger vouches for; empty when intact."""
+    expected: dict = {"documents": {}, "sources": {}, "claims": {}}
+    problems = list(verify_chain(conn, expected))
+    if problems:
+        return problems
+    problems += _verify_table(conn, "documents", documents, expected["documents"])
+    problems += _verify_documents_bytes(conn)
+    problems += _verify_table(conn, "sources", sources, expected["sources"])
+    problems += _verify_table(conn, "claims", claims, expected["claims"])
+    return problems
+
+
+def _verify_table(conn: Connection, name: str, table, expected: dict) -> list[Problem]:
+    problems, seen = [], set()
+    cols = [table.c[f] for f in DIGEST_FIELDS[name]] + ([table.c[f] for f in REVIEW_FIELDS] if name == "claims" else [])
+    for row in conn.execution_options(yield_per=5000).execute(select(*cols).order_by(table.c.id)).mappings():
+        rid = row["id"]
+        seen.add(rid)
+        want = expected.get(rid)
+        where = f"{name} row {rid}"
+        if want is None:
+            problems.append(Problem(where, "has no ledger entry (inserted behind the store's back)"))
+        elif row_digest(name, row) != want["row"]:
+            problems.append(Problem(where, f"differs from what ledger entry #{want['seq']} recorded"))
+        elif name == "claims" and review_state(row) != {f: want[f] for f in REVIEW_FIELDS}:
+            n = want.get("review_seq", want["seq"])
+            problems.append(Problem(where, f"review state {review_state(row)} differs from ledger entry #{n}"))
+    for rid, want in expected.items():
+        if rid not in seen:
+            problems.append(Problem(f"{name} row {rid}", f"is missing (recorded in ledger entry #{want['seq']})"))
+    return problems
+
+
+def _verify_documents_bytes(conn: Connection) -> list[Problem]:
+    problems = []
+    for row in conn.execution_options(yield_per=100).execute(select(documents.c.id, documents.c.original)):
+        if hashlib.sha256(row.original).hexdigest() != row.id:
+            problems.append(Problem(f"documents row {row.id}", "its original bytes do not hash to its id"))
+    return problems
+
+
+def count(conn: Connection) -> int:
+    return conn.scalar(select(func.count()).select_from(ledger)) or 0

@@ -1,0 +1,119 @@
+"""The evidence ledger: tampering with rows or entries behind the store's back is named by `verify`."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from conftest import SEED, seed_claims, seed_text, write_jsonl
+
+
+@pytest.fixture
+def store_file(tmp_path, cli):
+    claims = write_jsonl(tmp_path / "seed.jsonl", seed_claims(seed_text()))
+    code, _, err = cli("claims", "import", str(claims), "--document", str(SEED), "--publisher", "TNA",
+                       "--published", "2022-12-15")
+    assert code == 0, err
+
+    return tmp_path / "store.db"
+
+
+def sql(path, statement, *args):
+    with sqlite3.connect(path) as conn:
+        conn.execute(statement, args)
+
+
+def one(path, statement):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(statement).fetchone()
+
+
+def test_clean_store_verifies_after_imports_reviews_and_edits(store_file, cli):
+    cid = one(store_file, "SELECT id FROM claims ORDER BY id LIMIT 1")[0]
+    assert cli("review", "accept", cid)[0] == 0
+    code, out, _ = cli("verify")
+    assert code == 0 and out.startswith("ok:")
+
+
+def test_edited_claim_row_is_named(store_file, cli):
+    cid = one(store_file, "SELECT id FROM claims WHERE predicate='count.stations' AND value='102'")[0]
+    sql(store_file, "UPDATE claims SET value='103' WHERE id=?", cid)
+    code, _, err = cli("verify")
+    assert code == 1 and f"claims row {cid}" in err and "differs from what ledger entry" in err
+
+
+def test_status_changed_behind_the_store_is_named(store_file, cli):
+    cid = one(store_file, "SELECT id FROM claims ORDER BY id LIMIT 1")[0]
+    sql(store_file, "UPDATE claims SET status='accepted' WHERE id=?", cid)
+    code, _, err = cli("verify")
+    assert code == 1 and f"claims row {cid}" in err and "review state" in err
+
+
+def test_deleted_claim_row_is_named(store_file, cli):
+    cid = one(store_file, "SELECT id FROM claims ORDER BY id LIMIT 1")[0]
+    sql(store_file, "DELETE FROM claims WHERE id=?", cid)
+    code, _, err = cli("verify")
+    assert code == 1 and f"claims row {cid}: is missing" in err
+
+
+def test_deleted_ledger_entry_is_named(store_file, cli):
+    sql(store_file, "DELETE FROM ledger WHERE seq=5")
+    code, _, err = cli("verify")
+    assert code == 1 and "ledger entry #5: missing" in err
+
+
+def test_reordered_ledger_entries_are_caught(store_file, cli):
+    with sqlite3.connect(store_file) as conn:  # swap the contents of entries 3 and 4, keeping their numbers
+        r3 = conn.execute("SELECT at, event, ref, payload, prev, hash FROM ledger WHERE seq=3").fetchone()
+        r4 = conn.execute("SELECT at, event, ref, payload, prev, hash FROM ledger WHERE seq=4").fetchone()
+        for seq, r in ((3, r4), (4, r3)):
+            conn.execute("UPDATE ledger SET at=?, event=?, ref=?, payload=?, prev=?, hash=? WHERE seq=?", (*r, seq))
+    code, _, err = cli("verify")
+    assert code == 1 and "ledger entry #3" in err
+
+
+def test_rewritten_ledger_entry_is_caught(store_file, cli):
+    sql(store_file, "UPDATE ledger SET payload=replace(payload, 'candidate', 'accepted') WHERE seq=10")
+    code, _, err = cli("verify")
+    assert code == 1 and "ledger entry #10" in err and "does not match its hash" in err
+
+
+def test_inserted_claim_row_is_caught(store_file, cli):
+    with sqlite3.connect(store_file) as conn:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(claims)")]
+        row = conn.execute(f"SELECT {', '.join(cols)} FROM claims LIMIT 1").fetchone()
+        forged = dict(zip(cols, row), id="f" * 32)
+        conn.execute(f"INSERT INTO claims ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                     [forged[c] for c in cols])
+    code, _, err = cli("verify")
+    assert code == 1 and f"claims row {'f' * 32}: has no ledger entry" in err
+
+
+def test_altered_document_bytes_and_text_are_caught(store_file, cli):
+    doc = one(store_file, "SELECT id FROM documents")[0]
+    sql(store_file, "UPDATE documents SET original=? WHERE id=?", b"something else", doc)
+    code, _, err = cli("verify")
+    assert code == 1 and f"documents row {doc}: its original bytes do not hash to its id" in err
+    sql(store_file, "UPDATE documents SET text=replace(text, '102', '120')")
+    assert "differs from what ledger entry" in cli("verify")[2]
+
+
+def test_signed_head_checks_with_the_public_key(store_file, cli, tmp_path):
+    priv, pub = tmp_path / "k.pem", tmp_path / "k.pub"
+    assert cli("ledger", "keygen", str(priv), str(pub))[0] == 0
+    code, out, _ = cli("ledger", "head", "--sign", str(priv))
+    head = tmp_path / "head.json"
+    head.write_text(out)
+    assert code == 0 and {"seq", "hash", "signature", "public_key"} <= set(json.loads(out))
+    code, out, err = cli("ledger", "check", str(head), "--public-key", str(pub))
+    assert code == 0, err
+    forged = dict(json.loads(out := head.read_text()), hash="0" * 64)
+    head.write_text(json.dumps(forged))
+    code, _, err = cli("ledger", "check", str(head), "--public-key", str(pub))
+    assert code == 1 and "signature does not match" in err
+    other_priv, other_pub = tmp_path / "o.pem", tmp_path / "o.pub"
+    cli("ledger", "keygen", str(other_priv), str(other_pub))
+    head.write_text(out)
+    code, _, err = cli("ledger", "check", str(head), "--public-key", str(other_pub))
+    assert code == 1 and "signature does not match" in err
