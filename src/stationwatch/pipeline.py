@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from .extract import extract_claims
 from .ingest import MAX_BYTES, IngestError, ReadResult, fetch_url, read_bytes
+from .ingest.capture import to_warc
 from .store import Document, Store, StoreError
 
 
@@ -123,7 +124,8 @@ def ingest_one(store: Store, target: str, hints: SourceHints, *, accept_above: f
         doc = Document(original=loaded.data, text=result.text, media_type=result.media_type,
                        language=result.language, title=result.title, name=target, author=result.author,
                        published=result.published, reader=result.reader, pages=result.pages,
-                       fetched=loaded.fetched)
+                       fetched=loaded.fetched,
+                       capture=to_warc(loaded.data, loaded.fetched) if loaded.fetched else None)
         summary = store.import_claims(enumerate(claims, 1), origin=target, source=source, document=doc,
                                       accept_above=accept_above, reviewer=reviewer)
     except (IngestError, StoreError) as e:

@@ -22,6 +22,7 @@ from .. import dates, stations
 from ..model import (REVIEW_STATUSES, InvalidClaim, check_excerpt_against, claim_id, source_id,
                      validate_claim)
 from . import dialect, ledger
+from .schema import captures as captures_t
 from .schema import claims as claims_t
 from .schema import documents as documents_t
 from .schema import entities as entities_t
@@ -57,6 +58,7 @@ class Document:
     reader: str | None = None
     pages: list | None = None  # [(start, end, page number)] offsets into text
     fetched: dict | None = None
+    capture: bytes | None = None  # WARC record of the HTTP exchange, for a fetched URL
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -191,7 +193,15 @@ class Store:
         if not conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), row).rowcount:
             return []
         dialect.index_document(conn, doc.id, doc.text)
-        return [ledger.document_event(row)]
+        events = [ledger.document_event(row)]
+        if doc.capture:
+            capture = {"id": hashlib.sha256(doc.capture).hexdigest(), "document_id": doc.id,
+                       "url": (doc.fetched or {}).get("url") or doc.name,
+                       "retrieved_at": (doc.fetched or {}).get("retrieved_at") or now().isoformat(),
+                       "warc": doc.capture, "recorded_at": now()}
+            conn.execute(dialect.insert_ignoring_duplicates(self.engine, captures_t), capture)
+            events.append(ledger.capture_event(capture))
+        return events
 
     def record_failure(self, name: str, error: str) -> None:
         """Note that a file or URL could not be ingested, and why (its content is not kept)."""
@@ -361,6 +371,11 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(ledger_t).where(ledger_t.c.seq == seq)).mappings().first()
             return dict(row) if row else None
+
+    def captures(self, document_id: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(captures_t).where(
+                captures_t.c.document_id == document_id).order_by(captures_t.c.retrieved_at)).mappings()]
 
     def has_document(self, doc_id: str) -> bool:
         with self.engine.connect() as conn:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from ..model import canonical_json
-from .schema import claims, documents, ledger, sources
+from .schema import captures, claims, documents, ledger, sources
 
 GENESIS = "0" * 64
 
@@ -29,6 +29,7 @@ DIGEST_FIELDS = {
                "excerpt_text", "excerpt_page", "confidence", "note", "country", "recorded_at", "edited_from"),
     "sources": ("id", "title", "publisher", "url", "published", "kind", "document_id", "recorded_at"),
     "documents": ("id", "media_type", "text", "language", "title", "name", "size", "recorded_at"),
+    "captures": ("id", "document_id", "url", "retrieved_at", "recorded_at"),
 }
 REVIEW_FIELDS = ("status", "reviewer", "superseded_by")
 
@@ -83,6 +84,10 @@ def document_event(row) -> tuple[str, str, dict]:
     return "document.stored", row["id"], {"row": row_digest("documents", row)}
 
 
+def capture_event(row) -> tuple[str, str, dict]:
+    return "capture.stored", row["id"], {"row": row_digest("captures", row)}
+
+
 def source_event(row) -> tuple[str, str, dict]:
     return "source.recorded", row["id"], {"row": row_digest("sources", row)}
 
@@ -134,7 +139,8 @@ def _expect(expected: dict, e: dict) -> None:
     import json
     payload = json.loads(e["payload"])
     kind = e["event"]
-    table = {"document.stored": "documents", "source.recorded": "sources", "claim.recorded": "claims"}.get(kind)
+    table = {"document.stored": "documents", "source.recorded": "sources", "claim.recorded": "claims",
+             "capture.stored": "captures"}.get(kind)
     if table:
         expected[table][e["ref"]] = {"seq": e["seq"], "row": payload["row"],
                                      **({f: payload[f] for f in REVIEW_FIELDS} if table == "claims" else {})}
@@ -144,12 +150,14 @@ def _expect(expected: dict, e: dict) -> None:
 
 def verify(conn: Connection) -> list[Problem]:
     """Every way the store differs from what its ledger vouches for; empty when intact."""
-    expected: dict = {"documents": {}, "sources": {}, "claims": {}}
+    expected: dict = {"documents": {}, "sources": {}, "claims": {}, "captures": {}}
     problems = list(verify_chain(conn, expected))
     if problems:
         return problems
     problems += _verify_table(conn, "documents", documents, expected["documents"])
     problems += _verify_documents_bytes(conn)
+    problems += _verify_table(conn, "captures", captures, expected["captures"])
+    problems += _verify_captures_bytes(conn)
     problems += _verify_table(conn, "sources", sources, expected["sources"])
     problems += _verify_table(conn, "claims", claims, expected["claims"])
     return problems
@@ -182,6 +190,12 @@ def _verify_documents_bytes(conn: Connection) -> list[Problem]:
         if hashlib.sha256(row.original).hexdigest() != row.id:
             problems.append(Problem(f"documents row {row.id}", "its original bytes do not hash to its id"))
     return problems
+
+
+def _verify_captures_bytes(conn: Connection) -> list[Problem]:
+    return [Problem(f"captures row {row.id}", "its WARC bytes do not hash to its id")
+            for row in conn.execution_options(yield_per=100).execute(select(captures.c.id, captures.c.warc))
+            if hashlib.sha256(row.warc).hexdigest() != row.id]
 
 
 def count(conn: Connection) -> int:

@@ -103,3 +103,14 @@ ledger = Table(
     Column("hash", String(64), nullable=False),
     Index("ix_ledger_ref", "ref"),
 )
+
+captures = Table(
+    "captures", metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the WARC bytes
+    Column("document_id", String(64), ForeignKey("documents.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("retrieved_at", String(40), nullable=False),
+    Column("warc", LargeBinary, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_captures_document", "document_id"),
+)
