@@ -144,3 +144,28 @@ def test_stations_lists_claims_per_station(seed_store):
     for r in milan:
         predicates = sorted(c["predicate"] for c in r["claims"])
         assert predicates == ["station.location", "station.opened", "station.operator"]
+
+
+def test_grades_filter_tallies(seed_store, tmp_path):
+    later_claims(tmp_path, seed_store, [{"predicate": "count.stations", "value": 14, "scope": {"country": "IT"},
+                                         "said_by": {"name": "Il Blog"}, "credibility": 5}], published="2022-12-20")
+    t = tally(seed_store, "--as-of", "2022-12-31")
+    assert sorted(f["value"] for f in figure(t, country="IT")) == [11, 14]
+    # the seed article is ungraded (F): a reliability filter drops it until it is graded
+    assert figure(tally(seed_store, "--as-of", "2022-12-31", "--min-reliability", "B"), country="IT") == []
+    code, out, _ = seed_store("sources", "--format", "json")
+    tna = [s for s in json.loads(out) if s["publisher"] == "The New American"][0]
+    assert seed_store("grade", "source", tna["id"][:10], "B", "--by", "ana")[0] == 0
+    graded = tally(seed_store, "--as-of", "2022-12-31", "--min-reliability", "B")
+    assert [f["value"] for f in figure(graded, country="IT")] == [11]
+    assert graded["grades"] == {"min_reliability": "B", "max_credibility": None}
+    # a claim graded improbable is dropped by a credibility filter; ungraded claims count as 6
+    assert [f["value"] for f in figure(tally(seed_store, "--as-of", "2022-12-31", "--max-credibility", "5"),
+                                       country="IT")] == [14]
+    [sd_it] = [f for f in figure(t, country="IT") if f["value"] == 11]
+    assert seed_store("grade", "claim", sd_it["claim_ids"][0], "2")[0] == 0
+    assert [f["value"] for f in figure(tally(seed_store, "--as-of", "2022-12-31", "--max-credibility", "4"),
+                                       country="IT")] == [11]
+    assert seed_store("verify")[0] == 0  # grading went through the ledger
+    code, _, err = seed_store("grade", "source", tna["id"][:10], "Z")
+    assert code == 1 and "not one of A-F" in err

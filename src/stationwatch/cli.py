@@ -100,6 +100,16 @@ AsOf = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
                  help="Valid time: the situation in the world on DATE (2022, 2022-10, 2022-10-01). Default: today.")]
 KnownAt = Annotated[Optional[str], typer.Option("--known-at", metavar="DATE",
                     help="Knowledge time: only sources published on or before DATE.")]
+MinReliability = Annotated[Optional[str], typer.Option(
+    "--min-reliability", metavar="A-F", help="Only sources graded this reliable or better (A best; ungraded = F).")]
+MaxCredibility = Annotated[Optional[int], typer.Option(
+    "--max-credibility", metavar="1-6", min=1, max=6, help="Only claims graded this credible or better (1 best; ungraded = 6).")]
+
+
+def grades(min_reliability: Optional[str], max_credibility: Optional[int]) -> "query.Grades":
+    if min_reliability and min_reliability.upper() not in "ABCDEF":
+        raise typer.BadParameter(f"{min_reliability!r} is not a grade A-F", param_hint="--min-reliability")
+    return query.Grades(min_reliability.upper() if min_reliability else None, max_credibility)
 
 
 # -- claims ---------------------------------------------------------------------------
@@ -229,10 +239,11 @@ def stations_cmd(
     country: Annotated[Optional[str], typer.Option(help="ISO 3166-1 alpha-2 code.")] = None,
     as_of: AsOf = None, known_at: KnownAt = None,
     format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+    min_reliability: MinReliability = None, max_credibility: MaxCredibility = None,
 ):
     """Documented stations (from accepted claims), each with the claims that document it."""
     rows = query.station_list(State.store(), country=country, as_of=day(as_of, "--as-of"),
-                              known_at=day(known_at, "--known-at"))
+                              known_at=day(known_at, "--known-at"), grades=grades(min_reliability, max_credibility))
     if format is Fmt.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -251,6 +262,7 @@ def tally_cmd(
     by: Annotated[By, typer.Option("--by", help="Break documented stations down by country or operator.")] = By.country,
     format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
     history: Annotated[bool, typer.Option("--history", help="Also show reported figures that later ones superseded.")] = False,
+    min_reliability: MinReliability = None, max_credibility: MaxCredibility = None,
 ):
     """Documented stations and reported figures, never mixed, as of a date.
 
@@ -258,7 +270,7 @@ def tally_cmd(
     **reported**: what speakers said (count.* claims), the figure in effect per speaker and scope.
     """
     result = query.tally(State.store(), as_of=day(as_of, "--as-of"), known_at=day(known_at, "--known-at"),
-                         history=history)
+                         history=history, grades=grades(min_reliability, max_credibility))
     if format is Fmt.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -299,6 +311,7 @@ def explain_cmd(
     claim: Annotated[Optional[str], typer.Option(help="Print one claim (id or prefix) with its excerpt.")] = None,
     as_of: AsOf = None, known_at: KnownAt = None,
     format: Annotated[Fmt, typer.Option("--format", help="table (readable text) or json.")] = Fmt.table,
+    min_reliability: MinReliability = None, max_credibility: MaxCredibility = None,
 ):
     """Print the claims behind the figures: excerpt, speaker, source, dates, review status."""
     store = State.store()
@@ -311,7 +324,8 @@ def explain_cmd(
         else:
             print_claim(c)
         return
-    result = query.explain_country(store, country, as_of=day(as_of, "--as-of"), known_at=day(known_at, "--known-at"))
+    result = query.explain_country(store, country, as_of=day(as_of, "--as-of"), known_at=day(known_at, "--known-at"),
+                                   grades=grades(min_reliability, max_credibility))
     if format is Fmt.json:
         result.pop("claims")
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -489,6 +503,49 @@ def documents_cmd(
     out.print(f"{len(rows)} {'failures' if failed else 'documents'}")
 
 
+# -- grading ---------------------------------------------------------------------------
+
+grade_app = new_app("Admiralty grading: source reliability A-F, claim credibility 1-6. Tallies can filter by them.")
+app.add_typer(grade_app, name="grade")
+
+
+@grade_app.command("source")
+def grade_source(
+    source: Annotated[str, typer.Argument(help="Source id (or prefix) or URL; see `stationwatch sources`.")],
+    reliability: Annotated[str, typer.Argument(metavar="A-F", help="A completely reliable ... E unreliable, F cannot be judged.")],
+    by: Annotated[Optional[str], typer.Option(help="Who grades (recorded in the ledger).")] = None,
+):
+    """Grade how reliable a source is."""
+    sid = State.store().grade_source(source, reliability, by)
+    out.print(f"source {sid[:12]} graded {reliability.upper()}")
+
+
+@grade_app.command("claim")
+def grade_claim(
+    claim: Annotated[str, typer.Argument(help="Claim id or prefix.")],
+    credibility: Annotated[int, typer.Argument(metavar="1-6", help="1 confirmed by other sources ... 5 improbable, 6 cannot be judged.")],
+    by: Annotated[Optional[str], typer.Option(help="Who grades (recorded in the ledger).")] = None,
+):
+    """Grade how credible one claim is."""
+    cid = State.store().grade_claim(claim, credibility, by)
+    out.print(f"claim {cid[:10]} graded {credibility}")
+
+
+@app.command("sources")
+def sources_cmd(format: Annotated[Fmt, typer.Option("--format")] = Fmt.table):
+    """Sources with their ids, publication dates and reliability grades."""
+    rows = State.store().sources()
+    if format is Fmt.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table("id", "grade", "published", "publisher", "title", "url")
+    for r in rows:
+        table.add_row(r["id"][:12], r["reliability"] or "", r["published"] or "", escape(r["publisher"] or ""),
+                      escape((r["title"] or "")[:60]), escape(r["url"] or ""))
+    out.print(table)
+    out.print(f"{len(rows)} sources")
+
+
 # -- trust: ledger and verification ------------------------------------------------------
 
 ledger_app = new_app("The evidence ledger: every recorded event chained by SHA-256; sign and check its head.")
@@ -559,6 +616,59 @@ def ledger_check(
     if problems:
         raise fail(f"the signature is good but the store is not: {problems[0]}")
     out.print(f"ok: signature good; entry #{signed['seq']} is in this ledger and the store verifies")
+
+
+# -- exports and the report ---------------------------------------------------------------
+
+class ExportFmt(str, Enum):
+    ftm = "ftm"
+    geojson = "geojson"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+class ReportFmt(str, Enum):
+    html = "html"
+    pdf = "pdf"
+
+
+@app.command("export")
+def export_cmd(
+    format: Annotated[ExportFmt, typer.Option("--format", help=(
+        "ftm: FollowTheMoney entities (JSON lines, with per-value statements); geojson: one point "
+        "per documented station; csv: stations, claims and responses tables; jsonl: the claims."))],
+    as_of: AsOf = None, known_at: KnownAt = None,
+    public: Annotated[bool, typer.Option("--public", help=(
+        "For publication: leave out every claim about a person or spoken by one."))] = False,
+    table: Annotated[Optional[str], typer.Option("--table", metavar="NAME", help=(
+        "csv only: just one table (stations, claims or responses), to -o FILE or stdout."))] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=(
+        "Write here (atomically) instead of stdout; for csv, a directory for the three tables."))] = None,
+):
+    """Export documented stations, claims and responses for other tools (Aleph, GIS, spreadsheets)."""
+    from .export import export
+    text, summary = export(State.store(), format.value, as_of=day(as_of, "--as-of"),
+                           known_at=day(known_at, "--known-at"), public=public, output=output, table=table)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        err.print(summary, highlight=False, markup=False)
+
+
+@app.command("report")
+def report_cmd(
+    as_of: Annotated[str, typer.Option("--as-of", metavar="DATE",
+                     help="Valid time: the situation the briefing describes (2022-12-31).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write (atomically).")],
+    known_at: KnownAt = None,
+    format: Annotated[ReportFmt, typer.Option("--format", help="html or pdf.")] = ReportFmt.pdf,
+):
+    """A publishable briefing: headline figures with footnotes to their claims, a map, a table
+    by country, the response timeline, methodology and sources (claims about people left out)."""
+    from .export.report import write_report
+    summary = write_report(State.store(), output, fmt=format.value, as_of=day(as_of, "--as-of"),
+                           known_at=day(known_at, "--known-at"))
+    err.print(summary, highlight=False, markup=False)
 
 
 # -- formatting helpers -----------------------------------------------------------------

@@ -69,6 +69,28 @@ PREDICATES: dict[str, Predicate] = {p.name: p for p in _VOCABULARY}
 STANCES = ("asserts", "denies")
 QUALIFIERS = ("at_least", "more_than", "about", "at_most")
 REVIEW_STATUSES = ("candidate", "accepted", "rejected")
+# Admiralty grading: how reliable a source is (A best, F cannot be judged) and how
+# credible one claim is (1 confirmed by others ... 6 cannot be judged).
+RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
+               "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged"}
+CREDIBILITY = {1: "confirmed by other sources", 2: "probably true", 3: "possibly true",
+               4: "doubtful", 5: "improbable", 6: "truth cannot be judged"}
+
+
+def check_reliability(grade: object) -> str | None:
+    if grade is None:
+        return None
+    if not isinstance(grade, str) or grade.upper() not in RELIABILITY:
+        raise InvalidClaim(f"source reliability {grade!r} is not one of A-F")
+    return grade.upper()
+
+
+def check_credibility(grade: object) -> int | None:
+    if grade is None:
+        return None
+    if isinstance(grade, bool) or not isinstance(grade, int) or grade not in CREDIBILITY:
+        raise InvalidClaim(f"credibility {grade!r} is not an integer 1-6")
+    return grade
 ENTITY_TYPES = frozenset({"station", "network", "place", "authority", "government", "incident",
                           "organization", "person"})
 # Codes in wide use that ISO has not (yet) assigned.

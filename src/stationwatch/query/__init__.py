@@ -50,8 +50,20 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def accepted(store: Store, known_at: dt.date | None) -> list[dict]:
-    return store.claims(status="accepted", known_at=known_at)
+@dataclass(frozen=True)
+class Grades:
+    """Keep only claims from sources graded at least `min_reliability` (A best) and claims
+    graded at most `max_credibility` (1 best). Ungraded counts as F and 6."""
+    min_reliability: str | None = None
+    max_credibility: int | None = None
+
+
+ANY_GRADE = Grades()
+
+
+def accepted(store: Store, known_at: dt.date | None, grades: Grades = ANY_GRADE) -> list[dict]:
+    return store.claims(status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
+                        max_credibility=grades.max_credibility)
 
 
 def station_states(claims: list[dict], as_of: dt.date) -> list[StationState]:
@@ -134,12 +146,14 @@ def _figure(who: str, predicate: str, cs: list[dict]) -> dict:
 
 
 def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | None = None,
-          history: bool = False) -> dict:
+          history: bool = False, grades: Grades = ANY_GRADE) -> dict:
     as_of = as_of or _today()
-    claims = accepted(store, known_at)
+    claims = accepted(store, known_at, grades)
     states = station_states(claims, as_of)
     current, superseded = reported(claims, as_of)
     out = {"as_of": as_of.isoformat(), "known_at": known_at.isoformat() if known_at else None,
+           **({"grades": {"min_reliability": grades.min_reliability, "max_credibility": grades.max_credibility}}
+              if grades != ANY_GRADE else {}),
            "documented": documented(states), "reported": current,
            "contested_network": [c["id"] for c in network_denials(claims, as_of)]}
     if history:
@@ -148,10 +162,10 @@ def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | Non
 
 
 def station_list(store: Store, *, country: str | None = None, as_of: dt.date | None = None,
-                 known_at: dt.date | None = None) -> list[dict]:
+                 known_at: dt.date | None = None, grades: Grades = ANY_GRADE) -> list[dict]:
     """Stations with their claims; closed ones included and marked."""
     as_of = as_of or _today()
-    claims = accepted(store, known_at)
+    claims = accepted(store, known_at, grades)
     by_id = {c["id"]: c for c in claims}
     out = []
     for st in station_states(claims, as_of):
@@ -166,11 +180,11 @@ def station_list(store: Store, *, country: str | None = None, as_of: dt.date | N
 
 
 def explain_country(store: Store, country: str, *, as_of: dt.date | None = None,
-                    known_at: dt.date | None = None) -> dict:
+                    known_at: dt.date | None = None, grades: Grades = ANY_GRADE) -> dict:
     """The claims behind every figure about one country: stations, reported counts, responses."""
     as_of = as_of or _today()
     country = country.upper()
-    claims = accepted(store, known_at)
+    claims = accepted(store, known_at, grades)
     states = [st for st in station_states(claims, as_of) if st.station.country == country]
     current, superseded = reported(claims, as_of)
     in_country = lambda f: (f["scope"] or {}).get("country") == country

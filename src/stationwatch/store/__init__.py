@@ -19,8 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, and_, exc, func, select
 
 from .. import dates, stations
-from ..model import (REVIEW_STATUSES, InvalidClaim, check_excerpt_against, claim_id, source_id,
-                     validate_claim)
+from ..model import (REVIEW_STATUSES, InvalidClaim, check_credibility, check_excerpt_against,
+                     check_reliability, claim_id, source_id, validate_claim)
 from . import dialect, ledger
 from .schema import captures as captures_t
 from .schema import claims as claims_t
@@ -272,6 +272,37 @@ class Store:
             self._refresh_entities(conn)
         return row["id"]
 
+    def grade_source(self, source_ref: str, reliability: str, who: str | None = None) -> str:
+        """Set a source's Admiralty reliability (A-F); `source_ref` is its id, id prefix or URL."""
+        try:
+            grade = check_reliability(reliability)
+        except InvalidClaim as e:
+            raise StoreError(str(e)) from None
+        with dialect.write_transaction(self.engine) as conn:
+            hits = list(conn.scalars(select(sources_t.c.id).where(
+                (sources_t.c.id.like(source_ref.lower() + "%")) | (sources_t.c.url == source_ref)).limit(2)))
+            if len(hits) != 1:
+                raise StoreError(f"no source {source_ref}" if not hits else f"source {source_ref} is ambiguous")
+            conn.execute(sources_t.update().where(sources_t.c.id == hits[0]).values(reliability=grade))
+            ledger.append(conn, [ledger.source_graded_event(hits[0], grade, who)])
+        return hits[0]
+
+    def grade_claim(self, claim_ref: str, credibility: int, who: str | None = None) -> str:
+        """Set a claim's Admiralty credibility (1-6)."""
+        try:
+            grade = check_credibility(credibility)
+        except InvalidClaim as e:
+            raise StoreError(str(e)) from None
+        with dialect.write_transaction(self.engine) as conn:
+            cid = self._resolve_id(conn, claim_ref)
+            conn.execute(claims_t.update().where(claims_t.c.id == cid).values(credibility=grade))
+            ledger.append(conn, [ledger.claim_graded_event(cid, grade, who)])
+        return cid
+
+    def sources(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(sources_t).order_by(sources_t.c.published_start)).mappings()]
+
     def search(self, query: str, limit: int = 50) -> list[dict]:
         """Documents containing `query`, each with the first match and its context."""
         query = query.strip()
@@ -316,10 +347,12 @@ class Store:
     # -- reading -------------------------------------------------------------------
 
     def claims(self, *, status: str | None = None, predicate: str | None = None,
-               country: str | None = None, known_at: dt.date | None = None) -> list[dict]:
+               country: str | None = None, known_at: dt.date | None = None,
+               min_reliability: str | None = None, max_credibility: int | None = None) -> list[dict]:
         with self.engine.connect() as conn:
-            return list(self._select_claims(conn, status=status, predicate=predicate,
-                                            country=country, known_at=known_at))
+            return list(self._select_claims(conn, status=status, predicate=predicate, country=country,
+                                            known_at=known_at, min_reliability=min_reliability,
+                                            max_credibility=max_credibility))
 
     def claim(self, id_or_prefix: str) -> dict:
         with self.engine.connect() as conn:
@@ -327,9 +360,10 @@ class Store:
             return next(self._select_claims(conn, ids=[cid]))
 
     def _select_claims(self, conn: Connection, *, status=None, predicate=None, predicate_prefix=None,
-                       country=None, known_at=None, ids=None) -> Iterator[dict]:
+                       country=None, known_at=None, ids=None, min_reliability=None,
+                       max_credibility=None) -> Iterator[dict]:
         q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
-                   sources_t.c.published, sources_t.c.kind, sources_t.c.document_id
+                   sources_t.c.published, sources_t.c.kind, sources_t.c.document_id, sources_t.c.reliability,
                    ).join(sources_t, sources_t.c.id == claims_t.c.source_id)
         conds = []
         if status:
@@ -344,6 +378,10 @@ class Store:
             conds.append(sources_t.c.published_start <= known_at)
         if ids:
             conds.append(claims_t.c.id.in_(ids))
+        if min_reliability:  # ungraded counts as F (cannot be judged), 1..6 likewise as 6
+            conds.append(func.coalesce(sources_t.c.reliability, "F") <= min_reliability.upper())
+        if max_credibility:
+            conds.append(func.coalesce(claims_t.c.credibility, 6) <= max_credibility)
         if conds:
             q = q.where(and_(*conds))
         q = q.order_by(sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
@@ -426,11 +464,12 @@ def _merge_source(default: dict | None, given: object) -> dict:
     if not (src.get("title") or src.get("publisher") or src.get("url")):
         raise InvalidClaim("the source has no title, publisher or url (give --title/--publisher)")
     src["published"] = dates.normalize(src["published"])
+    src["reliability"] = check_reliability(src.get("reliability"))
     return src
 
 
 def _source_row(src: dict) -> dict:
-    return {"id": source_id(src), **{k: src.get(k) for k in SOURCE_FIELDS},
+    return {"id": source_id(src), **{k: src.get(k) for k in SOURCE_FIELDS}, "reliability": src.get("reliability"),
             "published_start": dates.start_of(src["published"]),
             "document_id": src.get("document"), "recorded_at": now()}
 
@@ -459,7 +498,7 @@ def _claim_row(claim: dict, cid: str, src_id: str, status: str, raw: dict) -> di
         "country": claim_country(claim), "status": status,
         "reviewer": raw.get("reviewer") if status != "candidate" else None,
         "reviewed_at": now() if status != "candidate" else None, "recorded_at": now(),
-        "edited_from": None, "superseded_by": None,
+        "edited_from": None, "superseded_by": None, "credibility": check_credibility(raw.get("credibility")),
     }
 
 
@@ -478,7 +517,8 @@ def _claim_dict(row) -> dict:
         "valid": {"from": row["valid_from"], "to": row["valid_to"]},
         "excerpt": excerpt, "confidence": row["confidence"],
         "status": row["status"], "reviewer": row["reviewer"],
-        "source": {k: row[k] for k in ("title", "publisher", "url", "published", "kind")},
+        "source": {k: row[k] for k in ("title", "publisher", "url", "published", "kind", "reliability")},
+        "credibility": row["credibility"],
     }
     if row["document_id"]:
         out["source"]["document"] = row["document_id"]

@@ -31,7 +31,10 @@ DIGEST_FIELDS = {
     "documents": ("id", "media_type", "text", "language", "title", "name", "size", "recorded_at"),
     "captures": ("id", "document_id", "url", "retrieved_at", "recorded_at"),
 }
-REVIEW_FIELDS = ("status", "reviewer", "superseded_by")
+# Fields that change after a row is written, each through events of its own (review, grading).
+MUTABLE_FIELDS = {"claims": ("status", "reviewer", "superseded_by", "credibility"),
+                  "sources": ("reliability",), "documents": (), "captures": ()}
+REVIEW_FIELDS = MUTABLE_FIELDS["claims"]
 
 
 def _plain(value):
@@ -50,8 +53,12 @@ def row_digest(table: str, row) -> str:
     return hashlib.sha256(canonical_json([_plain(row[f]) for f in fields]).encode()).hexdigest()
 
 
+def mutable_state(table: str, row) -> dict:
+    return {f: row.get(f) if isinstance(row, dict) else row[f] for f in MUTABLE_FIELDS[table]}
+
+
 def review_state(row) -> dict:
-    return {f: row[f] for f in REVIEW_FIELDS}
+    return mutable_state("claims", row)
 
 
 def entry_hash(seq: int, at: str, event: str, ref: str, payload: str, prev: str) -> str:
@@ -89,7 +96,15 @@ def capture_event(row) -> tuple[str, str, dict]:
 
 
 def source_event(row) -> tuple[str, str, dict]:
-    return "source.recorded", row["id"], {"row": row_digest("sources", row)}
+    return "source.recorded", row["id"], {"row": row_digest("sources", row), **mutable_state("sources", row)}
+
+
+def source_graded_event(source_id: str, reliability: str | None, who: str | None):
+    return "source.graded", source_id, {"reliability": reliability, "by": who}
+
+
+def claim_graded_event(claim_id: str, credibility: int | None, who: str | None):
+    return "claim.graded", claim_id, {"credibility": credibility, "by": who}
 
 
 def claim_event(row) -> tuple[str, str, dict]:
@@ -98,6 +113,10 @@ def claim_event(row) -> tuple[str, str, dict]:
 
 def review_event(claim_id: str, status: str, reviewer: str | None, superseded_by: str | None = None):
     return "claim.reviewed", claim_id, {"status": status, "reviewer": reviewer, "superseded_by": superseded_by}
+# an event that changes some mutable fields of a row: event -> (table, fields it sets)
+_CHANGES = {"claim.reviewed": ("claims", ("status", "reviewer", "superseded_by")),
+            "claim.graded": ("claims", ("credibility",)),
+            "source.graded": ("sources", ("reliability",))}
 
 
 # -- verification ------------------------------------------------------------------------
@@ -143,9 +162,11 @@ def _expect(expected: dict, e: dict) -> None:
              "capture.stored": "captures"}.get(kind)
     if table:
         expected[table][e["ref"]] = {"seq": e["seq"], "row": payload["row"],
-                                     **({f: payload[f] for f in REVIEW_FIELDS} if table == "claims" else {})}
-    elif kind == "claim.reviewed" and e["ref"] in expected["claims"]:
-        expected["claims"][e["ref"]].update(payload, review_seq=e["seq"])
+                                     **{f: payload.get(f) for f in MUTABLE_FIELDS[table]}}
+    elif kind in _CHANGES:
+        table, fields = _CHANGES[kind]
+        if e["ref"] in expected[table]:
+            expected[table][e["ref"]].update({f: payload.get(f) for f in fields}, change_seq=e["seq"])
 
 
 def verify(conn: Connection) -> list[Problem]:
@@ -165,7 +186,8 @@ def verify(conn: Connection) -> list[Problem]:
 
 def _verify_table(conn: Connection, name: str, table, expected: dict) -> list[Problem]:
     problems, seen = [], set()
-    cols = [table.c[f] for f in DIGEST_FIELDS[name]] + ([table.c[f] for f in REVIEW_FIELDS] if name == "claims" else [])
+    mutable = MUTABLE_FIELDS[name]
+    cols = [table.c[f] for f in DIGEST_FIELDS[name] + mutable]
     for row in conn.execution_options(yield_per=5000).execute(select(*cols).order_by(table.c.id)).mappings():
         rid = row["id"]
         seen.add(rid)
@@ -175,9 +197,9 @@ def _verify_table(conn: Connection, name: str, table, expected: dict) -> list[Pr
             problems.append(Problem(where, "has no ledger entry (inserted behind the store's back)"))
         elif row_digest(name, row) != want["row"]:
             problems.append(Problem(where, f"differs from what ledger entry #{want['seq']} recorded"))
-        elif name == "claims" and review_state(row) != {f: want[f] for f in REVIEW_FIELDS}:
-            n = want.get("review_seq", want["seq"])
-            problems.append(Problem(where, f"review state {review_state(row)} differs from ledger entry #{n}"))
+        elif mutable_state(name, dict(row)) != {f: want[f] for f in mutable}:
+            n = want.get("change_seq", want["seq"])
+            problems.append(Problem(where, f"review state {mutable_state(name, dict(row))} differs from ledger entry #{n}"))
     for rid, want in expected.items():
         if rid not in seen:
             problems.append(Problem(f"{name} row {rid}", f"is missing (recorded in ledger entry #{want['seq']})"))

@@ -43,6 +43,7 @@ sources = Table(
     Column("published_start", Date),  # first day of `published`, for knowledge-time queries
     Column("kind", String(40)),
     Column("document_id", String(64), ForeignKey("documents.id")),
+    Column("reliability", String(1)),  # Admiralty A-F; changed by grading events
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -87,6 +88,7 @@ claims = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("edited_from", String(32)),  # a reviewer's edit is a new claim; this is the original
     Column("superseded_by", String(32)),  # on the original: the edit that replaced it
+    Column("credibility", Integer),  # Admiralty 1-6; changed by grading events
     Index("ix_claims_status_predicate", "status", "predicate"),
     Index("ix_claims_country", "country"),
     Index("ix_claims_source", "source_id"),

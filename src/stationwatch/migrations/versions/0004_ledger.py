@@ -32,12 +32,13 @@ def _enter_existing_rows(conn) -> None:
     from stationwatch.store.schema import claims, documents, sources
 
     def rows(table, name, extra=()):
+        # only columns that exist at this revision; later ones read as None
         cols = [table.c[f] for f in lg.DIGEST_FIELDS[name] + tuple(extra)]
-        return conn.execute(sa.select(*cols).order_by(table.c.recorded_at, table.c.id)).mappings()
+        return [dict(r) for r in conn.execute(sa.select(*cols).order_by(table.c.recorded_at, table.c.id)).mappings()]
 
     lg.append(conn, [lg.document_event(r) for r in rows(documents, "documents")])
     lg.append(conn, [lg.source_event(r) for r in rows(sources, "sources")])
-    lg.append(conn, [lg.claim_event(r) for r in rows(claims, "claims", lg.REVIEW_FIELDS)])
+    lg.append(conn, [lg.claim_event(r) for r in rows(claims, "claims", ("status", "reviewer", "superseded_by"))])
 
 
 def downgrade() -> None:
