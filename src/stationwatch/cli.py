@@ -503,6 +503,69 @@ def documents_cmd(
     out.print(f"{len(rows)} {'failures' if failed else 'documents'}")
 
 
+# -- conflicts and change over time --------------------------------------------------------
+
+@app.command("conflicts")
+def conflicts_cmd(
+    country: Annotated[Optional[str], typer.Option(help="Only conflicts about this country.")] = None,
+    as_of: AsOf = None, known_at: KnownAt = None,
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+    min_reliability: MinReliability = None, max_credibility: MaxCredibility = None,
+):
+    """Where accepted claims disagree: different counts for the same scope, a station closed
+    and later said to operate, a statement asserted and denied. Both sides, with excerpts."""
+    from .query.changes import conflicts
+    result = conflicts(State.store(), country=country, as_of=day(as_of, "--as-of"),
+                       known_at=day(known_at, "--known-at"), grades=grades(min_reliability, max_credibility))
+    if format is Fmt.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    for c in result["conflicts"]:
+        about = c.get("label") or f"{c['predicate']} {fmt_scope(c.get('scope') or {})}"
+        out.print(f"\n[bold yellow]{c['kind']}[/]: {escape(about)}", highlight=False)
+        for side in c["sides"]:
+            what = side.get("says") or f"{side['said_by']} says {fmt_figure(side)}"
+            out.print(f"  [bold]{escape(str(what))}[/]", highlight=False)
+            for claim in side["claims"]:
+                print_claim(claim, indent="    ")
+    out.print(f"\n{len(result['conflicts'])} conflicts")
+
+
+@app.command("diff")
+def diff_cmd(
+    known_at: Annotated[str, typer.Option("--known-at", metavar="A", help="The earlier date.")],
+    to: Annotated[str, typer.Option("--to", metavar="B", help="The later date.")],
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+    min_reliability: MinReliability = None, max_credibility: MaxCredibility = None,
+):
+    """What the public record learned between A and B: new stations, closures, changed and new
+    counts, new government responses. Each side is the record as known on its date."""
+    from .query.changes import diff
+    a, b = day(known_at, "--known-at"), day(to, "--to")
+    if b < a:
+        raise typer.BadParameter("--to must not be before --known-at", param_hint="--to")
+    result = diff(State.store(), a, b, grades(min_reliability, max_credibility))
+    if format is Fmt.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    out.print(f"[bold]From {result['since']} to {result['until']}[/]: documented stations "
+              f"{result['documented']['before']} → {result['documented']['after']}")
+    table = Table("change", "what", "detail", title="What the record learned")
+    for s in result["new_stations"]:
+        table.add_row("new station", escape(s["label"]), f"{len(s['claim_ids'])} claims")
+    for s in result["closures"]:
+        table.add_row("closure", escape(s["label"]), ", ".join(i[:10] for i in s["closed_by"]))
+    for f in result["changed_counts"]:
+        table.add_row("changed count", f"{f['predicate']} {fmt_scope(f['scope'])}",
+                      f"{f['said_by']}: {f['from']} → {fmt_figure({'value': f['to'], 'qualifier': f['qualifier']})}")
+    for f in result["new_counts"]:
+        table.add_row("new count", f"{f['predicate']} {fmt_scope(f['scope'])}", f"{f['said_by']}: {fmt_figure(f)}")
+    for c in result["new_responses"]:
+        table.add_row("new response", c["predicate"], f"{(c['subject'] or {}).get('country', '')} "
+                      f"({source_label(c)}, {c['source']['published']})")
+    out.print(table)
+
+
 # -- grading ---------------------------------------------------------------------------
 
 grade_app = new_app("Admiralty grading: source reliability A-F, claim credibility 1-6. Tallies can filter by them.")
