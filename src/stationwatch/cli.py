@@ -503,6 +503,40 @@ def documents_cmd(
     out.print(f"{len(rows)} {'failures' if failed else 'documents'}")
 
 
+# -- structured imports ----------------------------------------------------------------------
+
+@app.command("import-table")
+def import_table_cmd(
+    file: ExistingFile,
+    mapping: Annotated[str, typer.Option(help="Mapping YAML file, or a shipped one: station-list, response-list.")],
+    title: Annotated[Optional[str], typer.Option(help="Dataset title (default: the file name).")] = None,
+    publisher: Annotated[Optional[str], typer.Option(help="Who publishes the dataset.")] = None,
+    published: Annotated[Optional[str], typer.Option(help="Date of the dataset's version.")] = None,
+    url: Annotated[Optional[str], typer.Option(help="Where the dataset is published.")] = None,
+    reliability: Annotated[Optional[str], typer.Option(metavar="A-F", help="Admiralty grade of the dataset.")] = None,
+    accept: Annotated[bool, typer.Option("--accept", help="Mark the claims accepted.")] = False,
+):
+    """Import rows of a CSV, JSON or XLSX table as claims, through a declarative YAML mapping.
+
+    The table is stored as the claims' document and each claim's excerpt is its row; the
+    dataset is the source. Importing the same table again adds nothing.
+    """
+    from .tables import MappingError, table_claims
+    if not published:
+        raise typer.BadParameter("give the dataset's date", param_hint="--published")
+    day(published, "--published")
+    try:
+        table, claims = table_claims(file, mapping)
+    except MappingError as e:
+        raise fail(str(e)) from None
+    source = {"title": title or file.name, "publisher": publisher, "published": published, "url": url,
+              "kind": "dataset", "reliability": reliability}
+    summary = State.store().import_claims(claims, origin=str(file), source=source, document=table.document,
+                                          accept=accept, unit="row")
+    out.print(f"{file}: {len(table.rows)} rows, {summary.added} claims imported "
+              f"({'accepted' if accept else 'candidate'}), {summary.duplicates} already present.")
+
+
 # -- conflicts and change over time --------------------------------------------------------
 
 @app.command("conflicts")

@@ -38,8 +38,8 @@ class StoreError(Exception):
 
 
 class LineError(StoreError):
-    def __init__(self, origin: str, line: int, problem: str):
-        super().__init__(f"{origin}:{line}: {problem}")
+    def __init__(self, origin: str, line: int, problem: str, unit: str | None = None):
+        super().__init__(f"{origin} {unit} {line}: {problem}" if unit else f"{origin}:{line}: {problem}")
         self.line = line
         self.problem = problem
 
@@ -115,7 +115,7 @@ class Store:
     def import_claims(self, records: Iterable[tuple[int, object]], *, origin: str,
                       source: dict | None = None, document: Document | None = None,
                       accept: bool = False, accept_above: float | None = None,
-                      reviewer: str | None = None) -> ImportSummary:
+                      reviewer: str | None = None, unit: str | None = None) -> ImportSummary:
         """Validate every record, then write all of them in one transaction, or none.
 
         `accept` accepts every candidate; `accept_above` those with at least that confidence.
@@ -127,7 +127,7 @@ class Store:
                 try:
                     row, src = self._claim_row(conn, raw, source, document, known_docs)
                 except (InvalidClaim, dates.BadDate) as e:
-                    raise LineError(origin, line, str(e)) from None
+                    raise LineError(origin, line, str(e), unit) from None
                 confident = accept_above is not None and (row["confidence"] or 0) >= accept_above
                 if row["status"] == "candidate" and (accept or confident):
                     row.update(status="accepted", reviewer=reviewer, reviewed_at=now())
