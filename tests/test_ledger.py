@@ -117,3 +117,15 @@ def test_signed_head_checks_with_the_public_key(store_file, cli, tmp_path):
     head.write_text(out)
     code, _, err = cli("ledger", "check", str(head), "--public-key", str(other_pub))
     assert code == 1 and "signature does not match" in err
+
+
+def test_judgements_are_ledgered(tmp_path):
+    from stationwatch.store import Store
+    path = tmp_path / "j.db"
+    store = Store(f"sqlite:///{path}")
+    store.judge("sta_b", "sta_a", "same", by="ana", score=0.8, reasons=["same city"])
+    store.judge("sta_a", "sta_b", "different", by="bo")
+    assert [j["judgement"] for j in store.judgements()] == ["different"]  # the latest is in force
+    assert len(store.judgements(latest=False)) == 2 and store.verify() == []
+    sql(path, "UPDATE judgements SET judgement='same' WHERE id=2")
+    assert [str(p) for p in store.verify()] == ["judgements row 2: differs from what ledger entry #2 recorded"]

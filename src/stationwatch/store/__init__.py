@@ -27,10 +27,12 @@ from .schema import claims as claims_t
 from .schema import documents as documents_t
 from .schema import entities as entities_t
 from .schema import ingest_failures as failures_t
+from .schema import judgements as judgements_t
 from .schema import sources as sources_t
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SOURCE_FIELDS = ("title", "publisher", "url", "published", "kind")
+JUDGEMENTS = ("same", "different", "unsure")
 
 
 class StoreError(Exception):
@@ -302,6 +304,30 @@ class Store:
     def sources(self) -> list[dict]:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(select(sources_t).order_by(sources_t.c.published_start)).mappings()]
+
+    def judge(self, left_id: str, right_id: str, judgement: str, *, by: str | None = None,
+              score: float | None = None, reasons: list | None = None) -> None:
+        """Record that two entities are the same, different, or unsure. The latest judgement of a
+        pair is the one in force; earlier ones stay, so every merge can be undone."""
+        if judgement not in JUDGEMENTS:
+            raise StoreError(f"judgement {judgement!r} is not one of {', '.join(JUDGEMENTS)}")
+        if left_id == right_id:
+            raise StoreError("an entity cannot be judged against itself")
+        left, right = sorted((left_id, right_id))
+        row = {"left_id": left, "right_id": right, "judgement": judgement, "score": score,
+               "reasons": reasons, "judged_by": by, "judged_at": now()}
+        with dialect.write_transaction(self.engine) as conn:
+            row["id"] = conn.execute(judgements_t.insert(), row).inserted_primary_key[0]
+            ledger.append(conn, [ledger.judgement_event(row)])
+
+    def judgements(self, *, latest: bool = True) -> list[dict]:
+        """Judgements in the order made; with `latest`, only the one in force for each pair."""
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(select(judgements_t).order_by(judgements_t.c.id)).mappings()]
+        if not latest:
+            return rows
+        current = {(r["left_id"], r["right_id"]): r for r in rows}
+        return list(current.values())
 
     def search(self, query: str, limit: int = 50) -> list[dict]:
         """Documents containing `query`, each with the first match and its context."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from ..model import canonical_json
-from .schema import captures, claims, documents, ledger, sources
+from .schema import captures, claims, documents, judgements, ledger, sources
 
 GENESIS = "0" * 64
 
@@ -30,10 +30,11 @@ DIGEST_FIELDS = {
     "sources": ("id", "title", "publisher", "url", "published", "kind", "document_id", "recorded_at"),
     "documents": ("id", "media_type", "text", "language", "title", "name", "size", "recorded_at"),
     "captures": ("id", "document_id", "url", "retrieved_at", "recorded_at"),
+    "judgements": ("id", "left_id", "right_id", "judgement", "score", "reasons", "judged_by", "judged_at"),
 }
 # Fields that change after a row is written, each through events of its own (review, grading).
 MUTABLE_FIELDS = {"claims": ("status", "reviewer", "superseded_by", "credibility"),
-                  "sources": ("reliability",), "documents": (), "captures": ()}
+                  "sources": ("reliability",), "documents": (), "captures": (), "judgements": ()}
 REVIEW_FIELDS = MUTABLE_FIELDS["claims"]
 
 
@@ -111,6 +112,10 @@ def claim_event(row) -> tuple[str, str, dict]:
     return "claim.recorded", row["id"], {"row": row_digest("claims", row), **review_state(row)}
 
 
+def judgement_event(row) -> tuple[str, str, dict]:
+    return "entity.judged", str(row["id"]), {"row": row_digest("judgements", row)}
+
+
 def review_event(claim_id: str, status: str, reviewer: str | None, superseded_by: str | None = None):
     return "claim.reviewed", claim_id, {"status": status, "reviewer": reviewer, "superseded_by": superseded_by}
 # an event that changes some mutable fields of a row: event -> (table, fields it sets)
@@ -159,7 +164,7 @@ def _expect(expected: dict, e: dict) -> None:
     payload = json.loads(e["payload"])
     kind = e["event"]
     table = {"document.stored": "documents", "source.recorded": "sources", "claim.recorded": "claims",
-             "capture.stored": "captures"}.get(kind)
+             "capture.stored": "captures", "entity.judged": "judgements"}.get(kind)
     if table:
         expected[table][e["ref"]] = {"seq": e["seq"], "row": payload["row"],
                                      **{f: payload.get(f) for f in MUTABLE_FIELDS[table]}}
@@ -171,7 +176,7 @@ def _expect(expected: dict, e: dict) -> None:
 
 def verify(conn: Connection) -> list[Problem]:
     """Every way the store differs from what its ledger vouches for; empty when intact."""
-    expected: dict = {"documents": {}, "sources": {}, "claims": {}, "captures": {}}
+    expected: dict = {"documents": {}, "sources": {}, "claims": {}, "captures": {}, "judgements": {}}
     problems = list(verify_chain(conn, expected))
     if problems:
         return problems
@@ -179,6 +184,7 @@ def verify(conn: Connection) -> list[Problem]:
     problems += _verify_documents_bytes(conn)
     problems += _verify_table(conn, "captures", captures, expected["captures"])
     problems += _verify_captures_bytes(conn)
+    problems += _verify_table(conn, "judgements", judgements, expected["judgements"])
     problems += _verify_table(conn, "sources", sources, expected["sources"])
     problems += _verify_table(conn, "claims", claims, expected["claims"])
     return problems
@@ -189,7 +195,7 @@ def _verify_table(conn: Connection, name: str, table, expected: dict) -> list[Pr
     mutable = MUTABLE_FIELDS[name]
     cols = [table.c[f] for f in DIGEST_FIELDS[name] + mutable]
     for row in conn.execution_options(yield_per=5000).execute(select(*cols).order_by(table.c.id)).mappings():
-        rid = row["id"]
+        rid = str(row["id"])
         seen.add(rid)
         want = expected.get(rid)
         where = f"{name} row {rid}"

@@ -116,3 +116,16 @@ captures = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_captures_document", "document_id"),
 )
+
+judgements = Table(
+    "judgements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("left_id", String(64), nullable=False),  # the pair is stored in sorted order
+    Column("right_id", String(64), nullable=False),
+    Column("judgement", String(10), nullable=False),  # same | different | unsure
+    Column("score", Float),  # the resolver's score when it was judged
+    Column("reasons", JSON),
+    Column("judged_by", Text),  # a person, or "auto:0.93" for --auto-above
+    Column("judged_at", DateTime(timezone=True), nullable=False),
+    Index("ix_judgements_pair", "left_id", "right_id"),
+)
