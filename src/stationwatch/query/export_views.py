@@ -1,0 +1,196 @@
+"""Read-side views for exports and the report: one consistent snapshot of the record.
+
+A `Snapshot` is what the public record said on `known_at` about the situation on
+`as_of`: the accepted claims known by then (optionally filtered, e.g. to public ones),
+the station states they give, and the figures speakers reported. The views below derive
+station rows, the response timeline, per-country rows and the list of sources from it,
+each carrying the ids of the claims behind it. Built on `stationwatch.query`; no SQL.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .. import dates
+from ..model import country_name, source_id
+from ..store import Store, claim_country
+from . import StationState, accepted, claim_start, network_denials, reported, station_states
+
+RESPONSE_LABELS = {
+    "response.investigation": "investigation",
+    "response.acknowledgement": "acknowledgement",
+    "response.protest": "diplomatic protest",
+    "response.closure_order": "closure order",
+    "response.arrest": "arrests or charges",
+    "response.no_action": "no action reported",
+}
+
+
+@dataclass
+class Snapshot:
+    as_of: dt.date
+    known_at: dt.date | None
+    claims: list[dict]  # accepted, known by known_at, filtered; every valid time
+    states: list[StationState]
+    reported: list[dict]  # figures in effect on as_of
+    superseded: list[dict]
+    public: bool = False
+    _by_id: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {c["id"]: c for c in self.claims}
+
+    @property
+    def in_view(self) -> list[dict]:
+        """Claims that have started to hold by `as_of` (what the record said up to that day)."""
+        return [c for c in self.claims if claim_start(c) <= self.as_of]
+
+    def claim(self, claim_id: str) -> dict:
+        return self._by_id[claim_id]
+
+    def header(self) -> dict:
+        return {"as_of": self.as_of.isoformat(),
+                "known_at": self.known_at.isoformat() if self.known_at else None,
+                "public": self.public}
+
+
+def snapshot(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | None = None,
+             claim_filter: Callable[[Iterable[dict]], list[dict]] | None = None,
+             public: bool = False) -> Snapshot:
+    """The record as known on `known_at` about `as_of` (default: today), through `claim_filter`."""
+    as_of = as_of or dt.date.today()
+    claims = accepted(store, known_at)
+    if claim_filter is not None:
+        claims = claim_filter(claims)
+    current, superseded = reported(claims, as_of)
+    return Snapshot(as_of, known_at, claims, station_states(claims, as_of), current, superseded,
+                    public=public)
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    vals = [v for v in values if v]
+    return min(vals, key=dates.start_of) if vals else None
+
+
+def station_rows(snap: Snapshot) -> list[dict]:
+    """Stations standing or closed on `as_of`, with the in-view claims behind each.
+
+    Same stations as `query.station_list`; `claim_ids` keeps only claims that had started
+    by `as_of`, and `first_reported`/`last_reported` are their sources' publication dates.
+    """
+    rows = []
+    for st in snap.states:
+        if not (st.present or st.closed_by):
+            continue
+        cs = [c for c in st.station.claims if claim_start(c) <= snap.as_of]
+        published = sorted(c["source"]["published"] for c in cs)
+        row = st.as_json()
+        row.update(
+            present=st.present, country_name=country_name(st.station.country),
+            claims=cs, claim_ids=[c["id"] for c in cs], claim_count=len(cs),
+            first_reported=published[0] if published else None,
+            last_reported=published[-1] if published else None,
+            opened=_first(c["valid"]["from"] for c in cs if c["predicate"] == "station.opened"),
+            closed=_first(c["valid"]["from"] for c in st.closed_by),
+            sources=sorted({source_id(c["source"]) for c in cs}),
+        )
+        rows.append(row)
+    return rows
+
+
+def response_date(claim: dict) -> tuple[str, str]:
+    """(date, basis): the response's own date where the source gives one, else publication."""
+    if claim["valid"]["from"]:
+        return claim["valid"]["from"], "valid_from"
+    return claim["source"]["published"], "published"
+
+
+def response_timeline(snap: Snapshot) -> list[dict]:
+    """What governments did (`response.*` claims in view), oldest first."""
+    rows = []
+    for c in snap.in_view:
+        if not c["predicate"].startswith("response."):
+            continue
+        when, basis = response_date(c)
+        country = (c["subject"] or {}).get("country") or claim_country(c)
+        rows.append({"date": when, "date_basis": basis, "country": country,
+                     "country_name": country_name(country), "predicate": c["predicate"],
+                     "response": RESPONSE_LABELS.get(c["predicate"], c["predicate"].split(".", 1)[1]),
+                     "stance": c["stance"], "claim": c, "claim_id": c["id"]})
+    rows.sort(key=lambda r: (dates.start_of(r["date"]), r["country"] or "", r["predicate"], r["claim_id"]))
+    return rows
+
+
+def sources(claims: Iterable[dict]) -> list[dict]:
+    """The sources behind `claims`, each with its id, document hash and the claims read in it."""
+    by_id: dict[str, dict] = {}
+    for c in claims:
+        src = c["source"]
+        sid = source_id(src)
+        entry = by_id.setdefault(sid, {"id": sid, **{k: src.get(k) for k in
+                                                     ("title", "publisher", "url", "published", "kind")},
+                                       "document": src.get("document"), "claim_ids": []})
+        if c["id"] not in entry["claim_ids"]:
+            entry["claim_ids"].append(c["id"])
+    return sorted(by_id.values(), key=lambda s: (dates.start_of(s["published"]), s["title"] or "", s["id"]))
+
+
+def reported_for_country(snap: Snapshot, country: str) -> list[dict]:
+    return [f for f in snap.reported if (f["scope"] or {}).get("country") == country
+            and f["predicate"] == "count.stations"]
+
+
+def country_rows(snap: Snapshot, stations: list[dict] | None = None,
+                 timeline: list[dict] | None = None) -> list[dict]:
+    """One row per country with documented stations, a reported count or a response."""
+    stations = station_rows(snap) if stations is None else stations
+    timeline = response_timeline(snap) if timeline is None else timeline
+    countries: set[str] = {s["country"] for s in stations}
+    countries |= {f["scope"]["country"] for f in snap.reported
+                  if f["predicate"] == "count.stations" and (f["scope"] or {}).get("country")}
+    countries |= {r["country"] for r in timeline if r["country"]}
+    rows = []
+    for cc in sorted(countries, key=country_name):
+        here = [s for s in stations if s["country"] == cc]
+        figures = reported_for_country(snap, cc)
+        responses = [r for r in timeline if r["country"] == cc]
+        ids: list[str] = []
+        for i in ([i for s in here for i in s["claim_ids"]] + [i for f in figures for i in f["claim_ids"]]
+                  + [r["claim_id"] for r in responses]):
+            if i not in ids:
+                ids.append(i)
+        rows.append({"country": cc, "country_name": country_name(cc),
+                     "documented": sum(1 for s in here if s["present"]),
+                     "closed": sum(1 for s in here if s["status"] == "closed"),
+                     "contested": sum(1 for s in here if s["contested"]),
+                     "localities": sorted({s["locality"] for s in here if s["locality"]}),
+                     "reported": figures,
+                     "responses": sorted({r["response"] for r in responses}),
+                     "claim_ids": ids})
+    return rows
+
+
+def denials(snap: Snapshot) -> list[dict]:
+    """Claims denying the network or a station, in view on `as_of`."""
+    net = network_denials(snap.claims, snap.as_of)
+    station = [c for st in snap.states for c in st.denied_by]
+    out: list[dict] = []
+    for c in net + station:
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def document_names(store: Store) -> dict[str, str]:
+    """Stored documents' file names by their SHA-256."""
+    return {d["id"]: d["name"] for d in store.documents() if d.get("name")}
+
+
+def by_source(claims: Iterable[dict]) -> dict[str, list[dict]]:
+    """Claims grouped by the id of their source, in first-seen order."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    for c in claims:
+        out[source_id(c["source"])].append(c)
+    return dict(out)
