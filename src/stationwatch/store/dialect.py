@@ -1,6 +1,7 @@
 """Everything that differs between database engines lives here, and only here."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,23 +97,46 @@ def insert_ignoring_duplicates(engine: Engine, table: Table):
 # SQLite: an FTS5 table with the trigram tokenizer, which needs no word boundaries and so
 # finds Chinese and Japanese as readily as English. Queries under three characters fall
 # back to a plain substring scan.
+# PostgreSQL: a tsvector per document under a GIN index, with Chinese segmented into
+# words by jieba first (PostgreSQL's parsers do not split Chinese).
 
 def create_search_index(dialect_name: str) -> list[str]:
     if dialect_name == "sqlite":
         return ["CREATE VIRTUAL TABLE documents_fts USING fts5(doc_id UNINDEXED, text, tokenize='trigram')"]
+    if dialect_name == "postgresql":
+        return ["CREATE TABLE documents_search (doc_id varchar(64) PRIMARY KEY REFERENCES documents(id), "
+                "tsv tsvector NOT NULL)",
+                "CREATE INDEX ix_documents_search_tsv ON documents_search USING GIN (tsv)"]
     return []
 
 
 def drop_search_index(dialect_name: str) -> list[str]:
     if dialect_name == "sqlite":
         return ["DROP TABLE IF EXISTS documents_fts"]
+    if dialect_name == "postgresql":
+        return ["DROP TABLE IF EXISTS documents_search"]
     return []
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
+def segmented(text_: str) -> str:
+    """Text with its Chinese runs split into words, so a word index can hold them."""
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    return _CJK_RUN.sub(lambda m: " " + " ".join(jieba.lcut(m[0])) + " ", text_)
 
 
 def index_document(conn, doc_id: str, text_: str) -> None:
     if conn.dialect.name == "sqlite":
         conn.execute(text("INSERT INTO documents_fts(doc_id, text) VALUES (:id, :text)"),
                      {"id": doc_id, "text": text_})
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("INSERT INTO documents_search(doc_id, tsv) VALUES (:id, to_tsvector('simple', :text)) "
+                          "ON CONFLICT (doc_id) DO NOTHING"), {"id": doc_id, "text": segmented(text_)})
 
 
 def search_document_ids(conn, query: str, limit: int) -> list[str]:
@@ -122,6 +146,15 @@ def search_document_ids(conn, query: str, limit: int) -> list[str]:
         rows = conn.execute(text("SELECT doc_id FROM documents_fts WHERE documents_fts MATCH :q "
                                  "ORDER BY rank LIMIT :n"), {"q": phrase, "n": limit})
         return [r[0] for r in rows]
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(text(
+            "SELECT s.doc_id FROM documents_search s, phraseto_tsquery('simple', :q) q "
+            "WHERE s.tsv @@ q AND numnode(q) > 0 ORDER BY ts_rank(s.tsv, q) DESC LIMIT :n"),
+            {"q": segmented(query), "n": limit})
+        found = [r[0] for r in rows]
+        if found:
+            return found
+        # a query the index cannot hold as words (a fragment of a word, punctuation): scan
     pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = conn.execute(text("SELECT id FROM documents WHERE lower(text) LIKE lower(:p) ESCAPE '\\' LIMIT :n"),
                         {"p": pattern, "n": limit})

@@ -18,15 +18,17 @@ def upgrade() -> None:
     with op.batch_alter_table("claims") as batch:
         batch.add_column(sa.Column("edited_from", sa.String(32)))
         batch.add_column(sa.Column("superseded_by", sa.String(32)))
-    for statement in dialect.create_search_index(op.get_bind().dialect.name):
-        op.execute(statement)
+    if op.get_bind().dialect.name == "sqlite":  # PostgreSQL's index comes with 0008
+        for statement in dialect.create_search_index("sqlite"):
+            op.execute(statement)
     if op.get_bind().dialect.name == "sqlite":
         op.execute("INSERT INTO documents_fts(doc_id, text) SELECT id, text FROM documents")
 
 
 def downgrade() -> None:
-    for statement in dialect.drop_search_index(op.get_bind().dialect.name):
-        op.execute(statement)
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in dialect.drop_search_index("sqlite"):
+            op.execute(statement)
     with op.batch_alter_table("claims") as batch:
         batch.drop_column("superseded_by")
         batch.drop_column("edited_from")
