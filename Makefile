@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 SW := $(VENV)/bin/stationwatch
 DEMO_DB := demo.db
+VENDOR := src/stationwatch/web/static/vendor
 # Debian packages the readers and tests use: OCR with the language packs of this record,
 # CJK fonts to render test pages, poppler for PDF checks, chromium for browser tests,
 # pango for WeasyPrint's PDF reports.
@@ -13,10 +14,22 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-
 
 .PHONY: run test install system-deps demo clean
 
+# Ends serving the web app on http://127.0.0.1:8000 (Ctrl-C stops it).
 run: install demo
 	$(SW) --db sqlite:///$(DEMO_DB) tally
+	$(SW) --db sqlite:///$(DEMO_DB) serve --host 127.0.0.1 --port 8000
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(VENDOR)/.installed.json
+
+# The web app's browser assets (Leaflet, Natural Earth countries, Swagger UI), pinned npm
+# packages fetched with `npm pack` and checked by SHA-256; nothing is loaded from a CDN.
+$(VENDOR)/.installed.json: src/stationwatch/web/assets.py $(VENV)/.installed
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		echo "installing Debian's npm (for the web app's map assets)"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	$(VENV)/bin/python -m stationwatch.web.install_assets
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

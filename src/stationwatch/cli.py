@@ -812,6 +812,22 @@ def fmt_scope(scope: dict) -> str:
     return ", ".join(parts) or "global"
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on. Keep 127.0.0.1 unless others must reach it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+):
+    """Serve the web app: map, station register, sources, review queue, search, JSON API (/docs)."""
+    import uvicorn
+
+    from .web import create_app
+    from .web.security import loopback_hosts
+    web_app = create_app(State.db, allowed_hosts=loopback_hosts(host))
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"stationwatch: serving {State.db} on http://{shown}:{port} (Ctrl-C stops)", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,545 @@
+"""Read-side views for the web app, over a cached snapshot of the store.
+
+Every page asks the same questions of the same claims: the tally, the station states, a
+station, a country, the review queue. Loading 10,000 claims costs more than answering
+them, so the claims are loaded once per **store version** (the head of the evidence
+ledger, which every write extends) and each answer is memoized on the snapshot by its
+arguments. A write, from this process or any other, moves the ledger head, and the next
+request loads a fresh snapshot: a review decision shows in the figures at once.
+
+`Snapshot` quacks like the read side of `Store` (`claims(status=, predicate=, country=,
+known_at=)`), so `query.tally`, `query.station_list` and `query.explain_country` run on
+it unchanged: the web app's figures are the CLI's figures by construction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .. import dates, geo, stations
+from ..model import canonical_json, country_name, source_id
+from ..store import Store, claim_country
+from . import claim_start, explain_country, in_effect, speaker, station_states, tally
+
+RESPONSE_PREFIXES = ("response.", "cooperation.")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+# -- snapshots ---------------------------------------------------------------------------
+
+class Snapshot:
+    """Every claim of the store at one version, with memoized answers."""
+
+    def __init__(self, version: object, claims: list[dict], store: Store | None = None):
+        self.version = version
+        self.store = store
+        self.all = claims
+        self.by_id = {c["id"]: c for c in claims}
+        self._memo: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+
+    def memo(self, key: tuple, compute: Callable[[], object]):
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        value = compute()
+        with self._lock:
+            if len(self._memo) > 512:  # many distinct dates: start over rather than grow
+                self._memo.clear()
+            self._memo[key] = value
+        return value
+
+    # The read side of Store, for the functions of `query`.
+    def claims(self, *, status: str | None = None, predicate: str | None = None,
+               country: str | None = None, known_at: dt.date | None = None,
+               min_reliability: str | None = None, max_credibility: int | None = None,
+               **other) -> list[dict]:
+        if any(v is not None for v in other.values()):
+            # a filter this snapshot does not know: ask the store itself (right, if slower)
+            return self.store.claims(status=status, predicate=predicate, country=country, known_at=known_at,
+                                     min_reliability=min_reliability, max_credibility=max_credibility, **other)
+        key = ("claims", status, predicate, country.upper() if country else None, known_at,
+               min_reliability, max_credibility)
+
+        def compute():
+            out = self.all
+            if min_reliability:  # as the store does it: ungraded counts as F, and 6
+                floor = min_reliability.upper()
+                out = [c for c in out if (c["source"].get("reliability") or "F") <= floor]
+            if max_credibility:
+                out = [c for c in out if (c.get("credibility") or 6) <= max_credibility]
+            if status:
+                out = [c for c in out if c["status"] == status]
+            if predicate:
+                out = [c for c in out if c["predicate"] == predicate]
+            if country:
+                cc = country.upper()
+                out = [c for c in out if claim_country(c) == cc]
+            if known_at:
+                out = [c for c in out if dates.start_of(c["source"]["published"]) <= known_at]
+            return out
+        return self.memo(key, compute)
+
+    def claim(self, claim_id: str) -> dict | None:
+        return self.by_id.get(claim_id)
+
+    def __getattr__(self, name: str):
+        # Anything else `query` asks of a store (judgements, grades, ...) comes from the
+        # store itself; every write moves the ledger head, so memoized answers stay right.
+        store = self.__dict__.get("store")
+        if store is None or name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(store, name)
+
+
+class Views:
+    """The snapshot cache of one store."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> object:
+        head = self.store.ledger_head()
+        return (head["seq"], head["hash"]) if head else (0, None)
+
+    def snapshot(self) -> Snapshot:
+        version = self.version()
+        snap = self._snap
+        if snap is not None and snap.version == version:
+            return snap
+        with self._lock:
+            if self._snap is None or self._snap.version != version:
+                # Read after the version: if a write lands in between, the snapshot holds
+                # more than its version says, and the next request reloads anyway.
+                self._snap = Snapshot(version, self.store.claims(), self.store)
+            return self._snap
+
+
+# -- figures -----------------------------------------------------------------------------
+
+def cached_tally(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, history: bool = False) -> dict:
+    return snap.memo(("tally", as_of, known_at, history),
+                     lambda: tally(snap, as_of=as_of, known_at=known_at, history=history))
+
+
+def _judgements(snap: Snapshot) -> list | None:
+    """People's same/different decisions about stations, where the store records them."""
+    if "judgements" not in inspect.signature(station_states).parameters:
+        return None
+    get = getattr(snap.store, "judgements", None) if snap.store is not None else None
+    return snap.memo(("judgements",), get) if get else None
+
+
+def states(snap: Snapshot, as_of: dt.date, known_at: dt.date | None):
+    """The station states `query.tally` computes for the same dates (memoized)."""
+    def compute():
+        claims = snap.claims(status="accepted", known_at=known_at)
+        judgements = _judgements(snap)
+        return station_states(claims, as_of, judgements) if judgements is not None else station_states(claims, as_of)
+    return snap.memo(("states", as_of, known_at), compute)
+
+
+def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:
+    """The few figures every page header and the review queue show."""
+    t = cached_tally(snap, as_of, known_at)
+    doc = t["documented"]
+    global_counts = [f for f in t["reported"] if f["predicate"] == "count.stations" and not f["scope"]]
+    top = max(global_counts, key=lambda f: (f["value"], f["published"]), default=None)
+    return {"documented": doc["stations"], "countries": doc["countries"],
+            "closed": len(doc["closed"]), "contested": len(doc["contested"]),
+            "reported_max": top, "candidates": len(snap.claims(status="candidate"))}
+
+
+def _station_point(st, present: bool) -> dict | None:
+    s = st.station
+    loc = geo.locate(s.country, s.locality)
+    if loc is None:
+        return None
+    return {"id": s.id, "label": s.label, "country": s.country, "locality": s.locality,
+            "operator": s.operator, "status": "present" if present else "closed",
+            "contested": bool(st.denied_by), "claims": len(s.claims), **loc.as_json()}
+
+
+def markers(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: str | None = None) -> dict:
+    """Map points: one per documented station (present on as_of), and one per closed one."""
+    def compute():
+        points, unplaced = [], []
+        for st in states(snap, as_of, known_at):
+            if country and st.station.country != country:
+                continue
+            if not (st.present or st.closed_by):
+                continue
+            p = _station_point(st, st.present)
+            (points.append(p) if p else unplaced.append(st.station.label))
+        geo.spread(points)
+        return {"points": points, "unplaced": unplaced}
+    return snap.memo(("markers", as_of, known_at, country), compute)
+
+
+def country_rows(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
+    """One row per country with stations, a reported count, or a government response."""
+    def compute():
+        t = cached_tally(snap, as_of, known_at)
+        sts = states(snap, as_of, known_at)
+        rows: dict[str, dict] = {}
+
+        def row(cc: str) -> dict:
+            return rows.setdefault(cc, {"country": cc, "name": country_name(cc), "documented": 0,
+                                        "closed": 0, "contested": 0, "reported": [], "responses": []})
+        for st in sts:
+            if st.present:
+                r = row(st.station.country)
+                r["documented"] += 1
+                r["contested"] += bool(st.denied_by)
+            elif st.closed_by:
+                row(st.station.country)["closed"] += 1
+        for f in t["reported"]:
+            cc = (f["scope"] or {}).get("country")
+            if cc and f["predicate"] == "count.stations":
+                row(cc)["reported"].append(f)
+        for e in responses(snap, as_of, known_at):
+            if e["country"]:
+                r = row(e["country"])
+                if e["predicate"] not in r["responses"]:
+                    r["responses"].append(e["predicate"])
+        return sorted(rows.values(), key=lambda r: (-r["documented"], r["name"]))
+    return snap.memo(("country_rows", as_of, known_at), compute)
+
+
+# -- timelines ---------------------------------------------------------------------------
+
+def event_date(claim: dict) -> str:
+    """The date an event is placed at: its own valid.from, else its source's publication."""
+    return claim["valid"]["from"] or claim["source"]["published"]
+
+
+def responses(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: str | None = None) -> list[dict]:
+    """Government responses and cooperation, oldest first: one event per (country, kind,
+    date), with every claim that reports it."""
+    def compute():
+        grouped: dict[tuple, dict] = {}
+        for c in snap.claims(status="accepted", known_at=known_at):
+            if not c["predicate"].startswith(RESPONSE_PREFIXES) or claim_start(c) > as_of:
+                continue
+            cc = (c["subject"] or {}).get("country") or claim_country(c)
+            if country and cc != country:
+                continue
+            when = event_date(c)
+            key = (cc, c["predicate"], c["stance"], when)
+            e = grouped.setdefault(key, {"date": when, "dated": bool(c["valid"]["from"]), "country": cc,
+                                         "name": country_name(cc), "predicate": c["predicate"],
+                                         "kind": c["predicate"].split(".", 1)[1], "stance": c["stance"],
+                                         "claims": []})
+            e["claims"].append(c)
+        return sorted(grouped.values(), key=lambda e: (dates.start_of(e["date"]), e["name"], e["predicate"]))
+    return snap.memo(("responses", as_of, known_at, country), compute)
+
+
+def reported_series(snap: Snapshot, as_of: dt.date, known_at: dt.date | None,
+                    predicate: str = "count.stations", country: str | None = None) -> list[dict]:
+    """Every figure speakers gave for `predicate` in one scope (global, or `country`), as
+    points in time, current and superseded alike: the reported-count timeline."""
+    def compute():
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for c in snap.claims(status="accepted", known_at=known_at):
+            if c["predicate"] != predicate or c["stance"] != "asserts" or claim_start(c) > as_of:
+                continue
+            scope = c["scope"] or {}
+            if (scope.get("country") != country) or (set(scope) - {"country"}):
+                continue
+            groups[(speaker(c), c["value"], c["qualifier"], event_date(c))].append(c)
+        points = [{"said_by": who, "value": value, "qualifier": q, "date": when,
+                   "start": dates.start_of(when), "claims": cs,
+                   "sources": sorted({x["source"]["publisher"] or x["source"]["title"] or "" for x in cs})}
+                  for (who, value, q, when), cs in groups.items()]
+        return sorted(points, key=lambda p: (p["start"], p["said_by"], p["value"]))
+    return snap.memo(("series", as_of, known_at, predicate, country), compute)
+
+
+def station_events(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
+    """Openings and closures of stations, oldest first."""
+    def compute():
+        out = []
+        for c in snap.claims(status="accepted", known_at=known_at):
+            if c["predicate"] in ("station.opened", "station.closed") and claim_start(c) <= as_of:
+                cc, loc = stations.place_of(c)
+                out.append({"date": event_date(c), "predicate": c["predicate"], "country": cc,
+                            "locality": loc, "operator": stations.operator_of(c), "claim": c})
+        return sorted(out, key=lambda e: dates.start_of(e["date"]))
+    return snap.memo(("station_events", as_of, known_at), compute)
+
+
+def timeline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: str | None = None) -> list[dict]:
+    """One list, oldest first: reported counts, government responses, openings and closures."""
+    def compute():
+        items = []
+        for p in reported_series(snap, as_of, known_at, country=country):
+            items.append({"date": p["date"], "type": "count", "point": p})
+        for e in responses(snap, as_of, known_at, country):
+            items.append({"date": e["date"], "type": "response", "event": e})
+        for e in station_events(snap, as_of, known_at):
+            if country is None or e["country"] == country:
+                items.append({"date": e["date"], "type": "station", "event": e})
+        return sorted(items, key=lambda i: dates.start_of(i["date"]))
+    return snap.memo(("timeline", as_of, known_at, country), compute)
+
+
+# -- one station, one country ------------------------------------------------------------
+
+GROUP_ORDER = ["station.location", "station.operator", "station.opened", "station.closed",
+               "station.activity", "station.staffing"]
+
+
+def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt.date | None) -> dict | None:
+    """A station's state on as_of, and every claim about it grouped by predicate."""
+    def compute():
+        for st in states(snap, as_of, known_at):
+            if st.station.id != station_id:
+                continue
+            s = st.station
+            claims = list(s.claims) + [d for d in st.denied_by if d not in s.claims]
+            grouped: dict[str, list[dict]] = defaultdict(list)
+            for c in claims:
+                grouped[c["predicate"]].append(c)
+            order = sorted(grouped, key=lambda p: (GROUP_ORDER.index(p) if p in GROUP_ORDER else 99, p))
+            loc = geo.locate(s.country, s.locality)
+            pending = [c for c in snap.claims(status="candidate")
+                       if stations.is_station_claim(c) and stations.place_of(c)[0] == s.country
+                       and stations.fold(stations.place_of(c)[1]) == stations.fold(s.locality)]
+            return {"id": s.id, "label": s.label, "country": s.country, "locality": s.locality,
+                    "operator": s.operator, "present": st.present,
+                    "status": "closed" if st.closed_by else ("operating" if st.present else "not yet reported"),
+                    "contested": bool(st.denied_by), "closed_by": st.closed_by, "denied_by": st.denied_by,
+                    "groups": [(p, grouped[p]) for p in order], "claim_count": len(claims),
+                    "first_reported": min((c["source"]["published"] for c in s.claims), default=None,
+                                          key=dates.start_of),
+                    "location": loc.as_json() if loc else None, "pending": pending,
+                    "in_effect": {c["id"]: in_effect(c, as_of) for c in claims}}
+        return None
+    return snap.memo(("station", station_id, as_of, known_at), compute)
+
+
+def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
+    """Every station the accepted claims document, present or closed on as_of, with a
+    row for the register page."""
+    def compute():
+        rows = []
+        for st in states(snap, as_of, known_at):
+            if not (st.present or st.closed_by):
+                continue
+            s = st.station
+            published = sorted((c["source"]["published"] for c in s.claims), key=dates.start_of)
+            rows.append({"id": s.id, "label": s.label, "country": s.country, "name": country_name(s.country),
+                         "locality": s.locality, "operator": s.operator,
+                         "status": "closed" if st.closed_by else "operating", "contested": bool(st.denied_by),
+                         "claims": len(s.claims),
+                         "speakers": sorted({speaker(c) for c in s.claims}),
+                         "first_reported": published[0] if published else None})
+        return sorted(rows, key=lambda r: (r["name"], r["locality"] or "", r["operator"] or ""))
+    return snap.memo(("register", as_of, known_at), compute)
+
+
+def country_detail(snap: Snapshot, country: str, as_of: dt.date, known_at: dt.date | None) -> dict:
+    """Stations in a country, reported counts by speaker, and its response timeline."""
+    country = country.upper()
+
+    def compute():
+        ex = explain_country(snap, country, as_of=as_of, known_at=known_at)
+        by_speaker: dict[str, list[dict]] = defaultdict(list)
+        for f in ex["reported"]:
+            by_speaker[f["said_by"]].append(dict(f, current=True))
+        for f in ex["superseded"]:
+            by_speaker[f["said_by"]].append(dict(f, current=False))
+        for figs in by_speaker.values():
+            figs.sort(key=lambda f: (f["predicate"], dates.start_of(f["valid_from"] or f["published"])))
+        register = [r for r in station_register(snap, as_of, known_at) if r["country"] == country]
+        others = [c for c in ex["other_claims"] if not c["predicate"].startswith(RESPONSE_PREFIXES)]
+        return {"country": country, "name": country_name(country),
+                "stations": register,
+                "documented": sum(1 for r in register if r["status"] == "operating"),
+                "reported_by_speaker": sorted(by_speaker.items()),
+                "series": reported_series(snap, as_of, known_at, country=country),
+                "responses": responses(snap, as_of, known_at, country),
+                "timeline": timeline(snap, as_of, known_at, country),
+                "other_claims": others,
+                "candidates": len([c for c in snap.claims(status="candidate") if claim_country(c) == country])}
+    return snap.memo(("country", country, as_of, known_at), compute)
+
+
+# -- review queue ------------------------------------------------------------------------
+
+def review_queue(snap: Snapshot, *, order: str = "desc", predicate: str | None = None,
+                 country: str | None = None, document: str | None = None) -> list[dict]:
+    """Candidate claims, most confident first (order="asc": least confident first).
+    Unscored candidates come last either way."""
+    def compute():
+        out = snap.claims(status="candidate")
+        if predicate:
+            out = [c for c in out if c["predicate"] == predicate]
+        if country:
+            out = [c for c in out if claim_country(c) == country.upper()]
+        if document:
+            out = [c for c in out if c["source"].get("document") == document]
+        sign = -1 if order != "asc" else 1
+
+        def key(c):
+            conf = c["confidence"]
+            ex = c["excerpt"] or {}
+            return (conf is None, sign * (conf or 0), c["source"].get("document") or "", ex.get("start") or 0, c["id"])
+        return sorted(out, key=key)
+    return snap.memo(("queue", order, predicate, country, document), compute)
+
+
+def queue_facets(snap: Snapshot) -> dict:
+    cands = snap.claims(status="candidate")
+    return {"predicates": Counter(c["predicate"] for c in cands).most_common(),
+            "countries": Counter(claim_country(c) for c in cands if claim_country(c)).most_common()}
+
+
+# -- sources and documents ---------------------------------------------------------------
+
+def sources(snap: Snapshot, documents: list[dict] | None = None) -> list[dict]:
+    """Every source claims were read in, newest first, with its claims counted by status;
+    and stored documents no claim points into yet."""
+    def compute():
+        by_id: dict[str, dict] = {}
+        for c in snap.all:
+            src = c["source"]
+            sid = source_id(src)
+            e = by_id.get(sid)
+            if e is None:
+                e = by_id[sid] = {"id": sid, **{k: src.get(k) for k in ("title", "publisher", "url", "published",
+                                                                         "kind", "document")},
+                                  "claims": 0, "accepted": 0, "candidate": 0, "rejected": 0}
+            e["claims"] += 1
+            e[c["status"]] += 1
+        return by_id
+    by_id = snap.memo(("sources",), compute)
+    rows = list(by_id.values())
+    if documents is not None:
+        with_source = {r["document"] for r in rows if r["document"]}
+        for d in documents:
+            if d["id"] not in with_source:
+                rows.append({"id": None, "title": d.get("title") or d.get("name"), "publisher": None,
+                             "url": None, "published": d.get("published"), "kind": None, "document": d["id"],
+                             "claims": 0, "accepted": 0, "candidate": 0, "rejected": 0})
+    return sorted(rows, key=lambda r: (dates.start_of(r["published"]) if r["published"] else dt.date.min,
+                                       r["title"] or ""), reverse=True)
+
+
+def source_by_id(snap: Snapshot, sid: str) -> dict | None:
+    for r in sources(snap):
+        if r["id"] == sid:
+            return r
+    return None
+
+
+def claims_of_document(snap: Snapshot, doc_id: str) -> list[dict]:
+    return snap.memo(("doc_claims", doc_id),
+                     lambda: [c for c in snap.all if c["source"].get("document") == doc_id])
+
+
+def claims_of_source(snap: Snapshot, sid: str) -> list[dict]:
+    return snap.memo(("src_claims", sid), lambda: [c for c in snap.all if source_id(c["source"]) == sid])
+
+
+@dataclass
+class Segment:
+    text: str
+    claims: list[str] = field(default_factory=list)  # ids of the claims whose excerpt covers it
+    starts: list[str] = field(default_factory=list)  # ids of the claims whose excerpt starts here
+    page: int | None = None  # a page starts here
+    focus: bool = False  # part of the excerpt asked for
+    hit: bool = False  # part of the search match asked for
+
+
+def segments(text: str, claims: list[dict], *, focus: str | None = None, pages: list | None = None,
+             hit: tuple[int, int] | None = None) -> list[Segment]:
+    """The text cut at every excerpt boundary, each piece knowing the claims that cover it.
+
+    Overlapping excerpts (one sentence behind seven claims) are fine: a piece carries all
+    of them. `focus` marks the pieces of one claim's excerpt; `hit` a search match.
+    """
+    spans = [(c["excerpt"]["start"], c["excerpt"]["end"], c["id"]) for c in claims
+             if c.get("excerpt") and 0 <= c["excerpt"]["start"] < c["excerpt"]["end"] <= len(text)]
+    cuts = {0, len(text)}
+    for s, e, _ in spans:
+        cuts.update((s, e))
+    page_at = {}
+    for start, _end, number in pages or ():
+        if 0 <= start < len(text):
+            cuts.add(start)
+            page_at[start] = number
+    if hit and 0 <= hit[0] < hit[1] <= len(text):
+        cuts.update(hit)
+    points = sorted(cuts)
+    starts: dict[int, list[str]] = defaultdict(list)
+    for s, _e, cid in spans:
+        starts[s].append(cid)
+    focus_span = next(((s, e) for s, e, cid in spans if cid == focus), None)
+    # sweep: spans sorted by start; active set per piece
+    by_start = sorted(spans)
+    active: list[tuple[int, int, str]] = []
+    out, j = [], 0
+    for a, b in zip(points, points[1:]):
+        while j < len(by_start) and by_start[j][0] <= a:
+            active.append(by_start[j])
+            j += 1
+        active = [sp for sp in active if sp[1] > a]
+        seg = Segment(text[a:b], [cid for _, _, cid in active], starts.get(a, []), page_at.get(a))
+        seg.focus = bool(focus_span and focus_span[0] <= a and b <= focus_span[1])
+        seg.hit = bool(hit and hit[0] <= a and b <= hit[1])
+        out.append(seg)
+    return out
+
+
+def claim_history(snap: Snapshot, claim_id: str) -> list[dict]:
+    """The chain of edits a claim belongs to, the extractor's original first."""
+    c = snap.claim(claim_id)
+    if c is None:
+        return []
+    while c.get("edited_from") and snap.claim(c["edited_from"]):
+        c = snap.claim(c["edited_from"])
+    chain = [c]
+    while c.get("superseded_by") and snap.claim(c["superseded_by"]) and len(chain) < 50:
+        c = snap.claim(c["superseded_by"])
+        chain.append(c)
+    return chain
+
+
+def stations_of_claim(snap: Snapshot, claim: dict, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
+    """The documented stations a claim is behind (or disputes)."""
+    out = []
+    for st in states(snap, as_of, known_at):
+        if claim["id"] in st.station.claim_ids or claim in st.denied_by:
+            out.append({"id": st.station.id, "label": st.station.label})
+    return out
+
+
+def search_claims(snap: Snapshot, q: str, limit: int = 100) -> list[dict]:
+    """Claims whose excerpt, note, speaker, source or place mentions `q` (case-insensitive)."""
+    needle = q.casefold().strip()
+    if not needle:
+        return []
+    out = []
+    for c in snap.all:
+        hay = " ".join(filter(None, [
+            (c.get("excerpt") or {}).get("text"), c.get("note"), c["said_by"]["name"],
+            c["source"].get("title"), c["source"].get("publisher"),
+            canonical_json([c["subject"], c["object"], c["scope"]]) if (c["subject"] or c["object"] or c["scope"]) else None,
+        ])).casefold()
+        if needle in hay:
+            out.append(c)
+            if len(out) >= limit:
+                break
+    return out

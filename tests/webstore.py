@@ -1,0 +1,68 @@
+"""A store for the web tests: the example claims (accepted) plus one small document with
+an accepted claim and candidate claims, built with Store.import_claims (no extractor)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from stationwatch.store import Document, Store
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "claims.jsonl"
+
+# Written for these tests; not a real source.
+DOC_TEXT = (
+    "Test dispatch (a fixture of the stationwatch tests, not a real source)\n\n"
+    "A police service station in Marseille was described by local reporters. "
+    "Another station operates in Lyon, run from the Qingtian bureau. "
+    "French prosecutors opened an investigation into three such stations in France.\n\n"
+    "里昂的警务服务站已被调查。\n\n"
+    "A comment pasted into the page: <script>window.__pwned = 1</script> "
+    "<img src=x onerror=\"window.__pwned = 2\">\n"
+)
+SOURCE = {"title": "Test dispatch", "publisher": "Fixture Press", "published": "2024-03-01", "kind": "news"}
+REPORTER = {"name": "Fixture Press", "country": None}
+
+
+def span(text: str, words: str) -> dict:
+    start = DOC_TEXT.index(words)
+    return {"start": start, "end": start + len(words), "text": words}
+
+
+def doc_claims() -> list[dict]:
+    place = lambda loc: {"type": "place", "country": "FR", "locality": loc}
+    return [
+        {"predicate": "station.location", "subject": {"type": "station"}, "object": place("Marseille"),
+         "said_by": REPORTER, "confidence": 0.95, "status": "accepted",
+         "excerpt": span(DOC_TEXT, "A police service station in Marseille was described by local reporters.")},
+        {"predicate": "station.location", "subject": {"type": "station"}, "object": place("Lyon"),
+         "said_by": REPORTER, "confidence": 0.9,
+         "excerpt": span(DOC_TEXT, "Another station operates in Lyon, run from the Qingtian bureau.")},
+        {"predicate": "station.operator", "subject": {"type": "station", "country": "FR", "locality": "Lyon"},
+         "object": {"type": "authority", "name": "Qingtian Public Security Bureau", "seat": "Qingtian"},
+         "said_by": REPORTER, "confidence": 0.7,
+         "excerpt": span(DOC_TEXT, "Another station operates in Lyon, run from the Qingtian bureau.")},
+        {"predicate": "count.stations", "value": 3, "scope": {"country": "FR"},
+         "said_by": {"name": "French prosecutors", "country": "FR"}, "confidence": 0.55,
+         "excerpt": span(DOC_TEXT, "French prosecutors opened an investigation into three such stations in France.")},
+        {"predicate": "response.investigation", "subject": {"type": "government", "country": "FR"},
+         "said_by": REPORTER, "confidence": 0.5,
+         "excerpt": span(DOC_TEXT, "French prosecutors opened an investigation into three such stations in France.")},
+    ]
+
+
+def document() -> Document:
+    return Document(original=DOC_TEXT.encode("utf-8"), text=DOC_TEXT, name="test-dispatch.txt",
+                    title="Test dispatch", language="en")
+
+
+def build(db_url: str) -> dict:
+    store = Store(db_url)
+    lines = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    store.import_claims(enumerate(lines, 1), origin=str(EXAMPLES), accept=True, reviewer="examples")
+    doc = document()
+    summary = store.import_claims(enumerate(doc_claims(), 1), origin="test-dispatch", source=SOURCE,
+                                  document=doc)
+    ids = summary.claim_ids
+    return {"store": store, "doc_id": doc.id, "marseille": ids[0], "lyon": ids[1], "lyon_operator": ids[2],
+            "count_fr": ids[3], "investigation_fr": ids[4]}
