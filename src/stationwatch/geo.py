@@ -45,21 +45,37 @@ def _gazetteer() -> tuple[dict[str, list[dict]], dict[str, str]]:
     return by_country, capitals
 
 
+def _best(pairs) -> dict[str, dict]:
+    """Folded name -> the most populous city of that name."""
+    best: dict[str, tuple[int, dict]] = {}
+    for name, city in pairs:
+        key, pop = fold(name), -int(city.get("population") or 0)
+        if key not in best or pop < best[key][0]:
+            best[key] = (pop, city)
+    return {k: v[1] for k, v in best.items()}
+
+
+def _cities(country: str) -> list[dict]:
+    with _lock:
+        return _gazetteer()[0].get(country, [])
+
+
 @lru_cache(maxsize=None)
 def _names(country: str) -> dict[str, dict]:
-    """Folded name -> city in one country: a city's own name wins over another city's
-    alternate name, then the more populous city wins."""
-    with _lock:
-        cities = _gazetteer()[0].get(country, [])
-    best: dict[str, tuple[int, int, dict]] = {}
-    for city in cities:
-        pop = -int(city.get("population") or 0)
-        for rank, name in [(0, city["name"])] + [(1, n) for n in city.get("alternatenames") or () if n]:
-            key = fold(name)
-            old = best.get(key)
-            if old is None or (rank, pop) < old[:2]:
-                best[key] = (rank, pop, city)
-    return {k: v[2] for k, v in best.items()}
+    """Cities of one country by their own (folded) name."""
+    return _best((c["name"], c) for c in _cities(country))
+
+
+@lru_cache(maxsize=None)
+def _alternate_names(country: str) -> dict[str, dict]:
+    """Cities of one country by their other names (exonyms, native spellings): built only
+    when a locality is not a city's own name, as it costs more."""
+    return _best((n, c) for c in _cities(country) for n in c.get("alternatenames") or () if n)
+
+
+def _city(country: str, name: str) -> dict | None:
+    key = fold(name)
+    return _names(country).get(key) or _alternate_names(country).get(key)
 
 
 @lru_cache(maxsize=4096)
@@ -67,13 +83,12 @@ def locate(country: str | None, locality: str | None) -> Location | None:
     """Coordinates for a station in `locality`, `country`; None if the country is unknown."""
     if not country:
         return None
-    names = _names(country)
-    city = names.get(fold(locality)) if locality else None
+    city = _city(country, locality) if locality else None
     if city:
         return Location(round(city["latitude"], 4), round(city["longitude"], 4), "city", city["name"])
     with _lock:
         capital = _gazetteer()[1].get(country)
-    city = names.get(fold(capital)) if capital else None
+    city = _city(country, capital) if capital else None
     if city:
         return Location(round(city["latitude"], 4), round(city["longitude"], 4), "capital", city["name"])
     return None

@@ -50,7 +50,8 @@ def count_chart(points: list[dict], events: list[dict], as_of: dt.date, *, width
         for j, p in enumerate(pts):
             px, py = x(p["start"]), y(p["value"])
             path += [f"M{px},{py}"] if not j else [f"H{px}", f"V{py}"]
-            dots.append({"x": px, "y": py, "p": p})
+            if len(points) <= 120:  # past that, dots crowd the line and bloat the page
+                dots.append({"x": px, "y": py, "p": p})
         path.append(f"H{x(min(hi, as_of))}")
         series.append({"speaker": who, "cls": f"s{i % 6}", "d": " ".join(path), "dots": dots})
     raw = ymax / 4
@@ -66,7 +67,22 @@ def count_chart(points: list[dict], events: list[dict], as_of: dt.date, *, width
             xticks.append({"x": x(d), "label": label})
         d = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
     lane = height - bottom + 28
-    ticks = [{"x": x(e["start"]), "y": lane, "e": e} for e in events]
+    # one tick per few pixels: thousands of responses stay a readable (and small) lane
+    buckets: dict[int, list[dict]] = {}
+    for e in events:
+        buckets.setdefault(int(x(e["start"]) // 5), []).append(e)
+    ticks = []
+    for group in buckets.values():
+        kinds: dict[str, int] = {}
+        for e in group:
+            kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+        first = min(group, key=lambda e: e["start"])
+        countries = sorted({e["name"] for e in group if e.get("name")})
+        ticks.append({"x": x(first["start"]), "y": lane, "e": first, "n": len(group),
+                      "kind": max(kinds, key=kinds.get), "countries": countries[:6],
+                      "more": max(0, len(countries) - 6),
+                      "kinds": ", ".join(f"{k.replace('_', ' ')} ×{n}" if n > 1 else k.replace("_", " ")
+                                         for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))})
     return {"width": width, "height": height, "series": series, "yticks": yticks, "xticks": xticks,
             "ticks": ticks, "left": left, "right": width - right, "top": top, "base": top + plot_h,
             "lane": lane, "as_of_x": x(as_of) if lo <= as_of <= hi else None}

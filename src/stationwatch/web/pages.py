@@ -39,6 +39,7 @@ env.filters["short"] = lambda s, n=10: (s or "")[:n]
 env.globals.update(PREDICATES=sorted(PREDICATES), QUALIFIERS=QUALIFIERS, source_id=source_id)
 
 MAX_UPLOAD = 50 * 2**20
+DASHBOARD_EVENTS = 30
 REVIEWER_COOKIE = "sw_reviewer"
 
 
@@ -128,8 +129,10 @@ def local_path(target: str | None, default: str) -> str:
 def map_data(request: Request, snap, w: When, country: str | None = None) -> dict:
     m = views.markers(snap, w.as_of, w.known_at, country)
     t = views.cached_tally(snap, w.as_of, w.known_at)
-    points = [dict(p, url=fmt.with_params(f"/stations/{p['id']}", **w.params())) for p in m["points"]]
-    return {"points": points, "unplaced": m["unplaced"], "by_country": t["documented"]["by_country"],
+    keep = ("id", "label", "lat", "lon", "status", "contested", "claims", "precision", "place")
+    points = [{k: p[k] for k in keep} for p in m["points"]]
+    return {"points": points, "by_country": t["documented"]["by_country"],
+            "station_url": fmt.with_params("/stations/ID", **w.params()),
             "geojson": "/geo/countries.geojson", "focus": country,
             "country_url": fmt.with_params("/countries/CC", **w.params()),
             "assets": not assets.missing()}
@@ -145,14 +148,28 @@ def dashboard(request: Request, w: WhenDep):
     resp = views.responses(snap, w.as_of, w.known_at)
     chart = charts.count_chart([p for p in series if isinstance(p["value"], int)],
                                [dict(e, start=dates.start_of(e["date"])) for e in resp], w.as_of)
-    reported = sorted(t["reported"], key=lambda f: (f["predicate"] != "count.stations", bool(f["scope"]),
-                                                     fmt.scope(f["scope"]), f["said_by"]))
+    # figures for one country live in the by-country table and on country pages
+    reported = sorted((f for f in t["reported"] if not (f["scope"] or {}).get("country")),
+                      key=lambda f: (f["predicate"] != "count.stations", bool(f["scope"]), fmt.scope(f["scope"]),
+                                     f["said_by"]))
+    timeline = views.timeline(snap, w.as_of, w.known_at)
     return render(request, "dashboard.html", when=w, snap=snap, title="Overview", tally=t, reported=reported,
                   rows=views.country_rows(snap, w.as_of, w.known_at), chart=chart,
-                  timeline=views.timeline(snap, w.as_of, w.known_at),
+                  timeline=timeline[-DASHBOARD_EVENTS:][::-1], timeline_total=len(timeline),
                   map=json_for_script(map_data(request, snap, w)), map_ok=not assets.missing(),
                   unplaced=views.markers(snap, w.as_of, w.known_at)["unplaced"],
                   network_denials=[snap.claim(i) for i in t["contested_network"]])
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline_page(request: Request, w: WhenDep, country: str | None = None):
+    snap = request.app.state.views.snapshot()
+    cc = country.upper() if country else None
+    if cc and not is_country(cc):
+        raise HTTPException(404, f"{cc} is not an ISO 3166-1 alpha-2 country code")
+    events = views.timeline(snap, w.as_of, w.known_at, cc)
+    return render(request, "timeline.html", when=w, snap=snap, title="Timeline", timeline=events[::-1],
+                  country=cc or "", countries=[r["country"] for r in views.country_rows(snap, w.as_of, w.known_at)])
 
 
 @router.get("/favicon.ico")

@@ -85,8 +85,9 @@
     }).addTo(map);
     var box = document.createElement("div");
     box.className = "popup";
-    var title = p.url ? link(p.label, p.url) : document.createElement("strong");
-    if (!p.url) title.textContent = p.label;
+    var url = p.url !== undefined ? p.url : (data.station_url ? data.station_url.replace("/ID", "/" + p.id) : "");
+    var title = url ? link(p.label, url) : document.createElement("strong");
+    if (!url) title.textContent = p.label;
     box.appendChild(title);
     var info = document.createElement("div");
     info.textContent = (p.status === "present" ? "documented" : "closed") + (p.contested ? ", contested" : "") +
