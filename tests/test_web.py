@@ -73,7 +73,7 @@ def test_every_page_renders(client, built):
     pages = ["/", "/?as_of=2022-10-01&known_at=2022-12-01", "/stations", "/stations?country=IT&status=operating",
              f"/stations/{station['id']}", "/countries/NL", "/countries/FR", "/sources", f"/sources/{src['id']}",
              f"/documents/{built['doc_id']}", f"/claims/{built['lyon']}", "/review", "/review?order=asc&country=FR",
-             "/add", "/search?q=Lyon", "/docs"]
+             "/add", "/search?q=Lyon", "/docs", "/timeline", "/timeline?country=NL"]
     for path in pages:
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:500])
@@ -460,3 +460,33 @@ def test_serve_command_is_registered():
     from stationwatch.cli import app
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.stdout
+
+
+def test_an_empty_store_renders_every_page(tmp_path):
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'empty.db'}")) as c:
+        for path in ["/", "/stations", "/countries/JP", "/sources", "/review", "/add", "/search?q=x", "/timeline",
+                     "/api/tally", "/api/stations", "/api/claims", "/api/sources", "/api/timeline"]:
+            assert c.get(path).status_code == 200, path
+        assert fig(c.get("/").text, "fig-documented") == 0
+        assert "No candidate claims" in c.get("/review").text
+
+
+def test_a_slow_ingest_does_not_hold_up_review_decisions(built):
+    started = []
+
+    def slow(store, target, hints, accept_above, reviewer):
+        started.append(time.monotonic())
+        time.sleep(1.5)  # reading and extracting: no lock held
+        store.record_failure(target, "gave up")  # a write: under the app's write lock
+        return FakeOutcome(status="failed", error="gave up")
+
+    with TestClient(create_app(store=built["store"], ingest=slow)) as c:
+        c.post("/add", data={"urls": "https://example.invalid/slow"}, headers=SAME_ORIGIN)
+        while not started:
+            time.sleep(0.01)
+        t = time.monotonic()
+        r = c.post(f"/api/claims/{built['lyon']}/review", json={"decision": "accepted"}, headers=SAME_ORIGIN)
+        assert r.status_code == 200 and time.monotonic() - t < 1.0
+        while c.get("/api/jobs").json()["pending"]:
+            time.sleep(0.05)
+        assert c.get("/api/jobs").json()["jobs"][0]["error"] == "gave up"

@@ -1,10 +1,12 @@
 """Background ingestion for the "Add sources" page.
 
 Uploaded files and pasted URLs become jobs. One worker thread runs them in order with
-`pipeline.ingest_one`, so there is one ingesting writer at a time, and it holds the app's
-write lock while it writes (reviews wait for it, never interleave). Jobs live in memory
-for the page's progress list; a failure is also recorded in the store with its reason
-(`Store.failures()`), so it outlives a restart.
+`pipeline.ingest_one`, so there is one ingesting writer at a time. Reading a document
+(OCR of a scanned PDF can take a while) happens outside any lock; only the store's writes
+take the app's write lock, so a reviewer's decision waits for at most one short write
+transaction, never for a whole ingest. Jobs live in memory for the page's progress list;
+a failure is also recorded in the store with its reason (`Store.failures()`), so it
+outlives a restart.
 """
 from __future__ import annotations
 
@@ -67,6 +69,26 @@ def default_ingest(store: Store, target: str, hints: Hints, accept_above: float 
                                accept_above=accept_above, reviewer=reviewer)
 
 
+WRITES = frozenset({"import_claims", "record_failure", "review", "edit_claim"})
+
+
+class LockedWrites:
+    """The store, with its write methods run under the app's write lock."""
+
+    def __init__(self, store: Store, lock: threading.Lock):
+        self._store, self._lock = store, lock
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._store, name)
+        if name not in WRITES or not callable(attr):
+            return attr
+
+        def locked(*args, **kwargs):
+            with self._lock:
+                return attr(*args, **kwargs)
+        return locked
+
+
 class Ingester:
     def __init__(self, store: Store, write_lock: threading.Lock, ingest: Callable | None = None,
                  keep: int = 500):
@@ -93,8 +115,8 @@ class Ingester:
     def _run(self, job: Job, hints: Hints, accept_above, reviewer, cleanup: Path | None) -> None:
         job.status, job.started = "running", time.time()
         try:
-            with self.write_lock:
-                outcome = self.ingest(self.store, job.target, hints, accept_above, reviewer)
+            outcome = self.ingest(LockedWrites(self.store, self.write_lock), job.target, hints,
+                                  accept_above, reviewer)
             job.status = outcome.status
             job.document_id = outcome.document_id
             job.claims, job.accepted = outcome.claims, outcome.accepted
