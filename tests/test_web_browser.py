@@ -159,6 +159,7 @@ def test_accepting_a_candidate_changes_the_dashboard_figure(page, server):
     page.wait_for_function(f"document.querySelector('#fig-documented').textContent === '{before + 1}'",
                            timeout=10_000)
     assert "selected" in page.locator("article.candidate").nth(1).get_attribute("class")  # moved on
+    assert page.locator("#queue-total").inner_text() == "3"
     shot(page, "review-accepted")
     page.goto(server["base"] + "/")
     assert int(page.locator("#fig-documented").inner_text()) == before + 1

@@ -62,10 +62,14 @@
     post("/api/claims/" + id + "/review", { decision: decision }).then(function (data) {
       item.classList.remove("busy");
       item.classList.remove("decided-accepted", "decided-rejected");
+      var total = document.getElementById("queue-total");
+      var wasDecided = item.classList.contains("decided");
       if (decision === "candidate") {
         item.classList.remove("decided");
         outcome(item, "back in the queue");
+        if (total && wasDecided) total.textContent = String(Number(total.textContent) + 1);
       } else {
+        if (total && !wasDecided) total.textContent = String(Math.max(0, Number(total.textContent) - 1));
         item.classList.add("decided", "decided-" + decision);
         outcome(item, decision === "accepted" ? "accepted" : "rejected", decision);
         undo.push(item);
@@ -85,6 +89,8 @@
     item.classList.add("busy");
     post("/api/claims/" + id + "/edit", { fields: fields }).then(function (data) {
       item.classList.remove("busy");
+      var total = document.getElementById("queue-total");
+      if (total && !item.classList.contains("decided")) total.textContent = String(Math.max(0, Number(total.textContent) - 1));
       item.classList.add("decided", "decided-accepted");
       item.querySelector("details.edit").open = false;
       outcome(item, "corrected and accepted as #" + data.id.slice(0, 8), "accepted");
