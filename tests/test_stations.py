@@ -63,3 +63,12 @@ def test_station_ids_are_stable_and_distinct():
     a = group([loc("IT", "Prato")])[0].id
     assert a == group([loc("IT", "prato", "other")])[0].id
     assert a != group([loc("IT", "Florence")])[0].id
+
+
+def test_names_of_one_place_are_one_station():
+    """Localities are compared as places (resolve/places.py): exonyms, local and Chinese names,
+    typos and qualifiers of one city are one station, labelled with the English exonym."""
+    got = labels([loc("IT", "Milano", "a"), loc("IT", "米兰", "b"), loc("IT", "Milna", "c"),
+                  operator("IT", "Milan (Chinatown)", "Wenzhou", "o")])
+    assert got == [("IT", "Milan", "Wenzhou", ["a", "b", "c", "o"])]
+    assert group([loc("IT", "Milano")])[0].id == group([loc("IT", "Milan")])[0].id

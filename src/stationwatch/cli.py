@@ -600,6 +600,106 @@ def diff_cmd(
     out.print(table)
 
 
+# -- entity resolution -------------------------------------------------------------------
+
+resolve_app = new_app("Entity resolution of stations: candidate pairs with scores and reasons, judgements "
+                      "(same, different, unsure) recorded with who and when, merged stations. Every merge "
+                      "is recomputed from the judgements, so judging a pair 'different' undoes it.")
+app.add_typer(resolve_app, name="resolve")
+
+
+class JudgementArg(str, Enum):
+    same = "same"
+    different = "different"
+    unsure = "unsure"
+
+
+def print_record(r: dict, indent: str = "  ", mentions: bool = False) -> None:
+    n = r["mentions"] if isinstance(r["mentions"], int) else len(r["mentions"])
+    out.print(f"{indent}[dim]{r['id']}[/] {escape(r['label'])}  [dim]{n} claim{'s' * (n != 1)}, as "
+              f"{escape(', '.join(r['names'][:6]))}[/]", highlight=False)
+    for m in r["mentions"] if mentions else ():
+        said = " / ".join(x for x in (m["locality"], m["operator"]) if x)
+        out.print(f"{indent}    {m['claim_id'][:10]}  {m['predicate']:<18} {escape(said)}  [dim]{escape(m['source'] or '')}[/]",
+                  highlight=False)
+
+
+@resolve_app.command("pairs")
+def resolve_pairs_cmd(
+    country: Annotated[Optional[str], typer.Option(help="Only pairs in this country (ISO alpha-2).")] = None,
+    min_score: Annotated[float, typer.Option("--min-score", help="Only pairs scoring at least this (0-1).")] = 0.5,
+    all_: Annotated[bool, typer.Option("--all", help="Also pairs already judged.")] = False,
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+):
+    """Candidate pairs of station records (blocked by country and city), best first, with the
+    score, its reasons, and whether the resolver merged them."""
+    from .resolve.review import pairs
+    rows = pairs(State.store(), country=country, min_score=min_score, include_judged=all_)
+    if format is Fmt.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for p in rows:
+        judged = f"  judged {p['judgement']['judgement']} by {p['judgement']['by'] or '?'}" if p["judgement"] else ""
+        out.print(f"\n[bold]{p['score']:.2f}[/] {p['status']}{escape(judged)}", highlight=False)
+        print_record(p["left"])
+        print_record(p["right"])
+        for r in p["reasons"]:
+            out.print(f"    {r['weight']:+.2f} {escape(r['text'])}", highlight=False)
+    out.print(f"\n{len(rows)} pairs")
+
+
+@resolve_app.command("judge")
+def resolve_judge_cmd(
+    left: Annotated[str, typer.Argument(help="Station or record id (or a 6+ character prefix).")],
+    right: Annotated[str, typer.Argument(help="Station or record id (or a 6+ character prefix).")],
+    judgement: Annotated[JudgementArg, typer.Argument(help="same, different or unsure.")],
+    by: Annotated[Optional[str], typer.Option(help="Who judges (recorded with the time).")] = None,
+):
+    """Record that two stations are the same, different, or that you are unsure. The latest
+    judgement of a pair is in force; earlier ones stay in the ledger."""
+    from .resolve.review import judge
+    r = judge(State.store(), left, right, judgement.value, by=by)
+    out.print(f"{escape(r['left']['label'])} [bold]{judgement.value}[/] {escape(r['right']['label'])}: "
+              f"now {r['status']}" + (f" (station {r['station']})" if r["status"] == "merged" else ""), highlight=False)
+
+
+@resolve_app.command("auto")
+def resolve_auto_cmd(
+    auto_above: Annotated[float, typer.Option("--auto-above", metavar="X", help="Record pairs scoring at least X (0-1).")],
+    by: Annotated[Optional[str], typer.Option(help="Recorded as the judge (default auto:X).")] = None,
+):
+    """Record "same" judgements for the pairs the resolver merges at threshold X, so the
+    merges are data with a who and a when (and can be undone one by one)."""
+    from .resolve.review import auto
+    if not 0.0 <= auto_above <= 1.0:
+        raise typer.BadParameter("give a score between 0 and 1", param_hint="--auto-above")
+    r = auto(State.store(), auto_above, by=by)
+    out.print(f"{len(r['recorded'])} pairs judged same by {escape(r['by'])}; "
+              f"{len(r['left_for_review'])} above {auto_above:g} left for review (they fit several stations)", highlight=False)
+
+
+@resolve_app.command("clusters")
+def resolve_clusters_cmd(
+    country: Annotated[Optional[str], typer.Option(help="ISO 3166-1 alpha-2 code.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also stations made of a single record.")] = False,
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+):
+    """Merged stations and the records (one per canonical place, operator and era) they are
+    made of, with the names the claims used; records attached to several stations."""
+    from .resolve.review import clusters
+    rows = clusters(State.store(), country=country, everything=all_)
+    if format is Fmt.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for c in rows:
+        out.print(f"\n[bold]{escape(c['label'])}[/]  [dim]{c['id']}[/]", highlight=False)
+        for r in c["records"]:
+            print_record(r, mentions=True)
+        for r in c["attached"]:
+            print_record(r, indent="  attached: ", mentions=True)
+    out.print(f"\n{len(rows)} stations")
+
+
 # -- grading ---------------------------------------------------------------------------
 
 grade_app = new_app("Admiralty grading: source reliability A-F, claim credibility 1-6. Tallies can filter by them.")

@@ -66,9 +66,10 @@ def accepted(store: Store, known_at: dt.date | None, grades: Grades = ANY_GRADE)
                         max_credibility=grades.max_credibility)
 
 
-def station_states(claims: list[dict], as_of: dt.date) -> list[StationState]:
-    """Every station the claims document, whether it stands on `as_of`, closed, or disputed."""
-    all_stations = stations.group(claims)
+def station_states(claims: list[dict], as_of: dt.date, judgements: list[dict] | None = None) -> list[StationState]:
+    """Every station the claims document, whether it stands on `as_of`, closed, or disputed;
+    `judgements` (Store.judgements()) merge or split stations as people decided."""
+    all_stations = stations.group(claims, judgements)
     denials = [c for c in claims if c["stance"] == "denies" and stations.is_station_claim(c)
                and claim_start(c) <= as_of]
     denied: dict[str, list[dict]] = defaultdict(list)
@@ -149,7 +150,7 @@ def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | Non
           history: bool = False, grades: Grades = ANY_GRADE) -> dict:
     as_of = as_of or _today()
     claims = accepted(store, known_at, grades)
-    states = station_states(claims, as_of)
+    states = station_states(claims, as_of, store.judgements())
     current, superseded = reported(claims, as_of)
     out = {"as_of": as_of.isoformat(), "known_at": known_at.isoformat() if known_at else None,
            **({"grades": {"min_reliability": grades.min_reliability, "max_credibility": grades.max_credibility}}
@@ -168,7 +169,7 @@ def station_list(store: Store, *, country: str | None = None, as_of: dt.date | N
     claims = accepted(store, known_at, grades)
     by_id = {c["id"]: c for c in claims}
     out = []
-    for st in station_states(claims, as_of):
+    for st in station_states(claims, as_of, store.judgements()):
         if country and st.station.country != country.upper():
             continue
         if not (st.present or st.closed_by):
@@ -185,7 +186,7 @@ def explain_country(store: Store, country: str, *, as_of: dt.date | None = None,
     as_of = as_of or _today()
     country = country.upper()
     claims = accepted(store, known_at, grades)
-    states = [st for st in station_states(claims, as_of) if st.station.country == country]
+    states = [st for st in station_states(claims, as_of, store.judgements()) if st.station.country == country]
     current, superseded = reported(claims, as_of)
     in_country = lambda f: (f["scope"] or {}).get("country") == country
     others = [c for c in claims if _about_country(c, country) and not c["predicate"].startswith(("station.", "count."))

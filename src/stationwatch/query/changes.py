@@ -35,10 +35,11 @@ def count_conflicts(claims: list[dict], as_of: dt.date, country: str | None) -> 
     return out
 
 
-def status_conflicts(claims: list[dict], as_of: dt.date, country: str | None) -> list[dict]:
+def status_conflicts(claims: list[dict], as_of: dt.date, country: str | None,
+                     judgements: list[dict] | None = None) -> list[dict]:
     """Stations said to be closed, and said to operate after that date by another source."""
     out = []
-    for st in station_states(claims, as_of):
+    for st in station_states(claims, as_of, judgements):
         s = st.station
         if country and s.country != country or not st.closed_by:
             continue
@@ -54,10 +55,11 @@ def status_conflicts(claims: list[dict], as_of: dt.date, country: str | None) ->
     return out
 
 
-def stance_conflicts(claims: list[dict], as_of: dt.date, country: str | None) -> list[dict]:
+def stance_conflicts(claims: list[dict], as_of: dt.date, country: str | None,
+                     judgements: list[dict] | None = None) -> list[dict]:
     """The same statement asserted by some and denied by others."""
     out = []
-    for st in station_states(claims, as_of):
+    for st in station_states(claims, as_of, judgements):
         if st.denied_by and (not country or st.station.country == country):
             asserted = [c for c in st.station.claims if c["stance"] == "asserts"]
             out.append({"kind": "asserted and denied", "station": st.station.id, "label": st.station.label,
@@ -81,8 +83,9 @@ def conflicts(store: Store, *, country: str | None = None, as_of: dt.date | None
     as_of = as_of or dt.date.today()
     country = country.upper() if country else None
     claims = accepted(store, known_at, grades)
-    found = (count_conflicts(claims, as_of, country) + status_conflicts(claims, as_of, country)
-             + stance_conflicts(claims, as_of, country))
+    judged = store.judgements()
+    found = (count_conflicts(claims, as_of, country) + status_conflicts(claims, as_of, country, judged)
+             + stance_conflicts(claims, as_of, country, judged))
     by_id = {c["id"]: c for c in claims}
     for conflict in found:
         for side in conflict["sides"]:
