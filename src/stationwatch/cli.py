@@ -470,11 +470,12 @@ def extract_cmd(
         for c in claims:
             print(json.dumps(c, ensure_ascii=False))
     else:
-        table = Table("predicate", "about", "value", "stance", "said by", "conf.", "excerpt")
+        table = Table("predicate", "about", "value", "said by", "conf.", "excerpt")
         for c in claims:
-            table.add_row(c["predicate"], describe_about(c), fmt_value(c), c["stance"],
-                          (c.get("said_by") or {}).get("name") or "", f"{c.get('confidence') or 0:.2f}",
-                          escape(c["excerpt"]["text"][:80]) if c.get("excerpt") else "")
+            stance = " [red](denies)[/]" if c["stance"] == "denies" else ""
+            table.add_row(c["predicate"] + stance, describe_about(c), fmt_value(c),
+                          escape((c.get("said_by") or {}).get("name") or ""), f"{c.get('confidence') or 0:.2f}",
+                          escape(shorten(c["excerpt"]["text"], 70)) if c.get("excerpt") else "")
         out.print(table)
         out.print(f"{len(claims)} claims from {target} ({result.media_type}, {result.language or '?'})")
 
@@ -869,6 +870,11 @@ def report_cmd(
 
 
 # -- formatting helpers -----------------------------------------------------------------
+
+def shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
 
 def source_label(c: dict) -> str:
     src = c["source"]

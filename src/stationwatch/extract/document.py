@@ -1,0 +1,364 @@
+"""A document read once: its matches (one automaton pass), sentences and clauses.
+
+`Doc` runs the automaton over the whole text and keeps the raw matches; a sentence's
+matches become mentions (language, capitalization and nesting checked) only when the
+match flags say a rule or the speaker tracking will read them. `View` is one sentence,
+with numbers, dates and clause boundaries computed only when a rule asks for them.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from . import dates as dates_mod
+from . import numbers as numbers_mod
+from . import resources
+from .gazetteer import (F_ACTOR, F_CHINA, F_COUNTRY, F_FURNITURE, F_GOV, F_PLACE, F_SPEECH, F_STATION,
+                        F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, hits, raw_matches)
+from .normalize import CJK, fold
+from .segment import LocalSegmenter, Sentence, sentences, word_count
+
+# A sentence whose matches carry none of these bits is skipped unread.
+F_READ = F_TRIGGER | F_SPEECH | F_PLACE | F_WEAK | F_ACTOR | F_GOV
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int
+    end: int
+    kind: str  # place, kw, gov, org, demonym, bureau
+    cat: str = ""  # keyword category, government type, organization kind
+    country: str | None = None
+    place: Place | None = None
+    name: str | None = None  # organization name, bureau seat
+
+    @property
+    def locality(self) -> str | None:
+        return self.place.locality if self.place else None
+
+
+def _case_ok(text: str, start: int, end: int, rule: str) -> bool:
+    if not rule:
+        return True
+    span = text[start:end]
+    if rule == "AA":
+        return all(not c.isalpha() or c.isupper() for c in span)
+    return span[:1].isupper()
+
+
+def _lang_ok(entry_lang: str, doc_lang: str | None) -> bool:
+    return doc_lang is None or entry_lang in (doc_lang, "en", "xx")
+
+
+class Doc:
+    def __init__(self, text: str, lang: str | None, published: str | None) -> None:
+        self.text = text
+        self.lang = lang
+        self.published = published
+        self.folded = fold(text)
+        self._raw = raw_matches(self.folded)
+        # One pass over the matches: where they end (a match ending at padded index e
+        # covers the original text up to about e), what the document holds, and where
+        # the matches are that may make a sentence worth reading.
+        self._raw_ends: list[int] = []
+        self._marked: list[tuple[int, int]] = []
+        doc_flags = 0
+        for end_idx, v in self._raw:
+            self._raw_ends.append(end_idx)
+            if v is not None:
+                doc_flags |= v[4]
+                if v[4] & F_READ:
+                    self._marked.append((end_idx - v[0] + v[1], v[4]))
+        self.segmenter = LocalSegmenter(text, lang, self._furniture_words, bool(doc_flags & F_FURNITURE))
+        self.station_topic = bool(doc_flags & F_STATION)
+        # A text that never names China, a Chinese body or a PRC bureau is not about this
+        # network, whatever police stations it mentions (a brawl at a station in Leeds).
+        self.about_china = bool(doc_flags & F_CHINA)
+        self._countries_named: set[str] | None = None
+        self._cache: dict[int, list[Mention]] = {}
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        """Every sentence (for tests and tools; extraction reads only `sentences_to_read`)."""
+        return sentences(self.text, self.lang, self._furniture_words)
+
+    def sentences_to_read(self) -> list[Sentence]:
+        """The sentences a rule or the speaker tracking will read, in text order.
+
+        Those with a rule's keyword; those naming a speaker (later sentences may say
+        'the NGO'); and, in paragraphs where a rule fires or the paragraph before, those
+        with a speech verb or a government noun (whose speaker or government the rule's
+        sentence may continue).
+        """
+        if not self.about_china:
+            return []
+        triggers = F_TRIGGER | (F_WEAK if self.station_topic else 0)
+        read = self._sentences_with(triggers | F_ACTOR)
+        paras = {s.para for s in read if self.flags(s) & triggers}
+        if not paras:
+            return read
+        near = paras | {p - 1 for p in paras} | {p - 2 for p in paras}
+        extra = [s for s in self._sentences_with(F_SPEECH | F_GOV) if s.para in near]
+        merged = {s.start: s for s in read + extra}
+        return [merged[k] for k in sorted(merged)]
+
+    def _sentences_with(self, wanted: int) -> list[Sentence]:
+        """The sentences holding a match with one of the `wanted` flags, in text order."""
+        out: list[Sentence] = []
+        seen: set[int] = set()
+        last: Sentence | None = None
+        for pos, flags in self._marked:
+            if not flags & wanted:
+                continue
+            if last is not None and last.start <= pos < last.end:
+                continue
+            sent = self.segmenter.sentence_at(pos)
+            if sent is None or sent.start in seen:
+                continue
+            seen.add(sent.start)
+            out.append(sent)
+            last = sent
+        out.sort(key=lambda s: s.start)
+        return out
+
+    # -- raw matches ----------------------------------------------------------------
+    def _raw_between(self, start: int, end: int) -> list:
+        i = bisect.bisect_left(self._raw_ends, start + 1)
+        j = bisect.bisect_right(self._raw_ends, end + 1)
+        return self._raw[i:j]
+
+    def _furniture_words(self, start: int, end: int) -> tuple[int, int]:
+        adverts = credits = 0
+        for _, v in self._raw_between(start, end):
+            if v is not None and v[4] & F_FURNITURE:
+                for p in v[3]:
+                    if p[0] == "kw" and p[1] == "advert":
+                        adverts += 1
+                    elif p[0] == "kw" and p[1] == "credit":
+                        credits += 1
+        return adverts, credits
+
+    def flags(self, sent: Sentence) -> int:
+        f = 0
+        for _, v in self._raw_between(sent.start, sent.end):
+            if v is not None:
+                f |= v[4]
+        return f
+
+    @property
+    def countries_named(self) -> set[str]:
+        """Countries the document names outright, to choose among same-named places."""
+        if self._countries_named is None:
+            named = set()
+            for _, v in self._raw:
+                if v is None or not v[4] & F_COUNTRY:
+                    continue
+                for p in v[3]:
+                    if p[0] == "demonym":
+                        named.add(p[1])
+                    elif p[0] == "place":
+                        named.update(c.country for c in p[2] if c.locality is None)
+            self._countries_named = named
+        return self._countries_named
+
+    # -- mentions ---------------------------------------------------------------------
+    def mentions(self, sent: Sentence) -> list[Mention]:
+        """The sentence's mentions (cached), or [] when its matches concern no rule."""
+        got = self._cache.get(sent.index)
+        if got is not None:
+            return got
+        raw = self._raw_between(sent.start, sent.end)
+        out: list[Mention] = []
+        if raw and self.flags(sent) & F_READ:
+            for h in hits(self.folded, raw, self.lang, self.text):
+                if h.start >= sent.start and h.end <= sent.end and not sent.in_hole(h.start):
+                    out.extend(self._mentions_of_hit(h.start, h.end, h.payloads, self.text, self.lang))
+            for m in out:
+                if m.kind == "place":
+                    self._resolve_place(m)
+            if self.lang == "zh":
+                out = _within_chinese_words(self.text, sent, out)
+        self._cache[sent.index] = out
+        return out
+
+    @staticmethod
+    def _mentions_of_hit(start: int, end: int, payloads: tuple, text: str, lang: str | None) -> list[Mention]:
+        """Every keyword reading of a span, plus its best entity reading.
+
+        A span can be two keywords at once ('dismissed' is a denial and a speech verb);
+        as an entity it is one thing: an organization over a bureau over a place over a
+        demonym.
+        """
+        out: list[Mention] = []
+        entity, rank = None, 99
+        for p in payloads:
+            kind = p[0]
+            if kind == "kw":
+                if p[1] not in WINDOW_ONLY and _lang_ok(p[2], lang) and \
+                        not any(m.cat == p[1] for m in out):
+                    out.append(Mention(start, end, "kw", p[1]))
+            elif kind == "gov":
+                if _lang_ok(p[2], lang) and not any(m.kind == "gov" for m in out):
+                    out.append(Mention(start, end, "gov", p[1]))
+            elif kind == "org" and rank > 0 and _case_ok(text, start, end, p[4]):
+                entity, rank = Mention(start, end, "org", p[3], country=p[2], name=p[1]), 0
+            elif kind == "bureau" and rank > 1:
+                entity, rank = Mention(start, end, "bureau", name=p[1]), 1
+            elif kind == "place" and rank > 2 and _case_ok(text, start, end, p[1]):
+                entity, rank = Mention(start, end, "place", place=p[2][0], country=p[2][0].country), 2
+                entity.name = p[2]  # the candidates, narrowed in _resolve_place
+            elif kind == "demonym" and rank > 3 and _case_ok(text, start, end, p[2]):
+                entity, rank = Mention(start, end, "demonym", country=p[1]), 3
+        if entity is not None:
+            out.append(entity)
+        return out
+
+    def _resolve_place(self, m: Mention) -> None:
+        """Among same-named places pick one in a country the document names, else the largest."""
+        cands = m.name
+        m.name = None
+        best = cands[0]
+        if len(cands) > 1 and best.country not in self.countries_named:
+            for c in cands[1:]:
+                # Valencia, Spain over Valencia, Venezuela in a text about Spain; but
+                # not Paris, Texas over Paris because someone says 'American'.
+                if c.country in self.countries_named and c.population * 5 >= best.population:
+                    best = c
+                    break
+        m.place, m.country = best, best.country
+
+_SHORT_HAN = re.compile(r"^[\u4e00-\u9fff]{2}$")
+
+
+def _within_chinese_words(text: str, sent: Sentence, mentions: list[Mention]) -> list[Mention]:
+    """Drop two-character Chinese place names that cut across a word ('加州' in '增加州政府').
+
+    Written Chinese has no spaces, so a short name can sit astride two words; jieba's
+    segmentation of the sentence (only when such a name is found) tells us where the
+    words are. A name jieba does not know splits into characters, which never objects.
+    """
+    short = [m for m in mentions if m.kind == "place" and _SHORT_HAN.match(text[m.start:m.end])]
+    if not short:
+        return mentions
+    bounds = _word_bounds(text[sent.start:sent.end])
+    bad = {id(m) for m in short if (m.start - sent.start) not in bounds or (m.end - sent.start) not in bounds}
+    return [m for m in mentions if id(m) not in bad] if bad else mentions
+
+
+def _word_bounds(sentence: str) -> set[int]:
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    bounds = {0, len(sentence)}
+    for _, a, b in jieba.tokenize(sentence):
+        bounds.add(a)
+        bounds.add(b)
+    return bounds
+
+
+_CLAUSE_PUNCT = re.compile(r"[;—–]|[，；：]|(?<=\s)-(?=\s)|:(?=\s)")
+
+
+@lru_cache(maxsize=16)
+def _clause_words(lang: str | None) -> re.Pattern:
+    words = resources.per_language(resources.table("grammar")["clause_break_words"], lang)
+    latin = [w for w in words if not CJK.search(w)]
+    cjk = [w for w in words if CJK.search(w)]
+    parts = []
+    if latin:
+        parts.append(r"(?:,\s*|\s)(?:" + "|".join(re.escape(w) for w in latin) + r")\b")
+    if cjk:
+        parts.append("|".join(re.escape(w) for w in cjk))
+    return re.compile("|".join(parts), re.I)
+
+
+class View:
+    """One sentence of a Doc, with what the rules need computed lazily."""
+
+    def __init__(self, doc: Doc, sent: Sentence) -> None:
+        self.doc = doc
+        self.sent = sent
+        self.start, self.end = sent.start, sent.end
+        self.mentions = doc.mentions(sent)
+        by_cat: dict[str, list[Mention]] = {}
+        for m in self.mentions:
+            by_cat.setdefault(m.cat if m.kind == "kw" else "@" + m.kind, []).append(m)
+        self._by_cat = by_cat
+
+    # -- mentions -------------------------------------------------------------
+    def kws(self, *cats: str) -> list[Mention]:
+        if len(cats) == 1:
+            return self._by_cat.get(cats[0], [])
+        out = [m for c in cats for m in self._by_cat.get(c, ())]
+        out.sort(key=lambda m: m.start)
+        return out
+
+    def has(self, *cats: str) -> bool:
+        return any(c in self._by_cat for c in cats)
+
+    def of_kind(self, kind: str) -> list[Mention]:
+        return self._by_cat.get("@" + kind, [])
+
+    @cached_property
+    def stations(self) -> list[Mention]:
+        """Station mentions; bare 'stations'/'offices' count only in a document about stations."""
+        cats = ("station", "station_weak") if self.doc.station_topic else ("station",)
+        return self.kws(*cats)
+
+    @cached_property
+    def triggered(self) -> bool:
+        cats = self._by_cat.keys()
+        if "@bureau" in cats or not TRIGGERS.isdisjoint(cats):
+            return True
+        return self.doc.station_topic and ("station_weak" in cats or "n_country" in cats)
+
+    # -- text -----------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def words(self, a: int, b: int) -> float:
+        if b <= a:
+            return 0
+        return word_count(self.doc.text[a:b])
+
+    def distance(self, x: Mention | numbers_mod.Number, y) -> float:
+        if x.end <= y.start:
+            return self.words(x.end, y.start)
+        if y.end <= x.start:
+            return self.words(y.end, x.start)
+        return 0
+
+    # -- lazily computed ------------------------------------------------------
+    @cached_property
+    def numbers(self) -> list[numbers_mod.Number]:
+        nums = numbers_mod.find_numbers(self.doc.text, self.start, self.end, self.doc.lang)
+        return [n for n in nums if not self.sent.in_hole(n.start)]
+
+    @cached_property
+    def dates(self) -> list[dates_mod.DateMention]:
+        found = dates_mod.find_dates(self.doc.text, self.start, self.end, self.doc.lang, self.doc.published)
+        return [d for d in found if not self.sent.in_hole(d.start)]
+
+    @cached_property
+    def clause_breaks(self) -> list[int]:
+        seg = self.doc.text[self.start:self.end]
+        cuts = [self.start + m.start() for m in _CLAUSE_PUNCT.finditer(seg)]
+        cuts += [self.start + m.start() for m in _clause_words(self.doc.lang).finditer(seg)]
+        return sorted(cuts)
+
+    def clause(self, pos: int) -> tuple[int, int]:
+        breaks = self.clause_breaks
+        i = bisect.bisect_right(breaks, pos)
+        lo = breaks[i - 1] if i > 0 else self.start
+        hi = breaks[i] if i < len(breaks) else self.end
+        return lo, hi
+
+    def same_clause(self, a: int, b: int) -> bool:
+        return self.clause(a) == self.clause(b)
+
+    def excerpt(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.doc.text[self.start:self.end]}

@@ -1,0 +1,784 @@
+"""The rules that turn one sentence's mentions into claims.
+
+Each rule reads keyword categories (data/lexicon.json), places, numbers and dates of a
+sentence and the words between them; none knows any particular article. Distances are
+in words (a CJK character counts half), clauses are cut at semicolons, dashes and
+subordinating words (data/grammar.json).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import resources
+from .document import Mention, View
+from .normalize import CJK, fold
+from .numbers import Number
+from .speakers import CN, Context, SentenceSpeech, Speaker
+
+ACTIVITY_CATEGORIES = {"admin_services": "administrative_services", "legal_advice": "legal_advice",
+                       "surveillance": "surveillance", "forced_return": "forced_return"}
+STAFFING_CATEGORIES = {"volunteers": "volunteers", "paid_staff": "paid_staff", "police_officers": "police_officers"}
+COUNT_NOUNS = ("station", "station_weak", "n_country", "n_operator", "n_staff", "n_people")
+HEAD_GAP_WORDS = 4
+LOCATION_REACH_WORDS = 12
+LOCATION_BEFORE_WORDS = 9
+_PUNCT = re.compile(r"[,;:.!?()—–，；：。、]")
+_STRONG_PUNCT = re.compile(r"[;:.!?—–；：。]")
+_ACTOR_LINK = re.compile(r"^\s*(?:in|at|of|di|de|du|del|della|in|im|von|der|des|en|a|à|em|no|na|te|van|驻|在)?\s*"
+                         r"(?:the|la|le|il|el|l'|l’)?\s*$", re.I)
+
+
+@dataclass
+class Draft:
+    """A claim before it gets its speaker and excerpt."""
+    predicate: str
+    pos: int  # where the supporting words are (for the speaker)
+    confidence: float
+    subject: dict | None = None
+    object: dict | None = None
+    value: object = None
+    scope: dict | None = None
+    qualifier: str | None = None
+    stance: str = "asserts"
+    valid_from: str | None = None
+    valid_to: str | None = None
+    said_by: Speaker | None = None  # set when the rule knows better than the sentence's cues
+
+
+# -- language windows ---------------------------------------------------------------
+
+@lru_cache(maxsize=16)
+def _word_set(section: str, lang: str | None) -> frozenset[str]:
+    return frozenset(w.lower() for w in resources.per_language(resources.table("grammar")[section], lang))
+
+
+@lru_cache(maxsize=16)
+def _added_re(lang: str | None) -> re.Pattern:
+    words = resources.per_language(resources.table("lexicon")["categories"]["added"], lang)
+    return _alternation(words)
+
+
+@lru_cache(maxsize=16)
+def _negation_re(lang: str | None) -> re.Pattern:
+    return _alternation(resources.per_language(resources.table("grammar")["negation"], lang))
+
+
+def _alternation(words: list[str]) -> re.Pattern:
+    latin = sorted((w for w in words if not CJK.search(w)), key=len, reverse=True)
+    cjk = sorted((w for w in words if CJK.search(w)), key=len, reverse=True)
+    parts = []
+    if latin:
+        parts.append(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in latin) + r")(?![\w])")
+    if cjk:
+        parts.append("(?:" + "|".join(re.escape(w) for w in cjk) + ")")
+    return re.compile("|".join(parts) or r"(?!x)x", re.I)
+
+
+@lru_cache(maxsize=16)
+def _qualifiers(lang: str | None) -> tuple[list[tuple[re.Pattern, str]], list[tuple[re.Pattern, str]]]:
+    g = resources.table("grammar")
+    before, after = [], []
+    for table, out, anchor in ((g["qualifier_before"], before, "before"), (g["qualifier_after"], after, "after")):
+        langs = [lang, "en"] if lang else list(table)
+        for code in dict.fromkeys(langs):
+            for phrase, q in table.get(code, {}).items():
+                esc = re.escape(phrase)
+                if anchor == "before":
+                    pat = (esc if CJK.search(phrase) else rf"(?<![\w]){esc}") + r"\s*$"
+                else:
+                    pat = r"^\s*" + (esc if CJK.search(phrase) or not phrase[0].isalnum() else rf"{esc}(?![\w])")
+                out.append((re.compile(pat, re.I), q))
+    return before, after
+
+
+def qualifier_of(view: View, n: Number) -> str | None:
+    before, after = _qualifiers(view.doc.lang)
+    head = view.text[max(view.start, n.start - 25):n.start]
+    tail = view.text[n.end:min(view.end, n.end + 12)]
+    for pat, q in before:
+        if pat.search(head):
+            return q
+    for pat, q in after:
+        if pat.search(tail):
+            return q
+    return None
+
+
+def negated_before(view: View, pos: int, window: int = 6) -> bool:
+    lo, _ = view.clause(pos)
+    lang = view.doc.lang
+    if lang in resources.table("grammar")["negation_follows"]:
+        tail = view.text[pos:min(view.end, pos + 12)]
+        return bool(_negation_re(lang).search(tail))
+    head = view.text[max(lo, pos - 60):pos]
+    m = None
+    for m in _negation_re(lang).finditer(head):
+        pass
+    return m is not None and view.words(max(lo, pos - 60) + m.end(), pos) <= window
+
+
+def locative_before(view: View, m: Mention) -> bool:
+    """'in Rome', 'a Milano', 'in a Paris suburb', '在米兰', '位于罗马'."""
+    head = view.text[max(view.start, m.start - 30):m.start]
+    if CJK.search(view.text[m.start:m.end]):
+        return any(w in head[-4:] for w in _word_set("locative", view.doc.lang) if CJK.search(w))
+    words = re.findall(r"[\w'’]+", head.lower())[-3:]
+    if _PUNCT.search(head[-12:].rstrip()[-1:] or ""):
+        return False
+    locs = _word_set("locative", view.doc.lang)
+    return any(w in locs or w.rstrip("'’") in locs for w in words)
+
+
+def based_suffix(view: View, m: Mention) -> bool:
+    tail = view.text[m.end:m.end + 16].lower()
+    return any(tail.startswith(s) for s in resources.table("grammar")["based_suffix"])
+
+
+# -- the sentence's places ----------------------------------------------------------------
+
+class Places:
+    """Places of a sentence sorted into what they can be used for."""
+
+    def __init__(self, view: View, speech: SentenceSpeech) -> None:
+        self.view = view
+        attributions = [(c.end, c.phrase_end) for c in speech.cues if c.phrase_end > c.end]
+        self.all = [m for m in view.mentions if m.kind == "place"]
+        self.usable = [m for m in self.all
+                       if m.country != CN and not based_suffix(view, m)
+                       and not any(a <= m.start < b for a, b in attributions)
+                       and not self._qualifies_state(m, speech)]
+
+    @staticmethod
+    def _qualifies_state(m: Mention, speech: SentenceSpeech) -> bool:
+        """'the government in Berlin', 'the embassy in London', 'procura di Firenze' name
+        an actor by its seat; the place is not where a station is."""
+        if any(c.kind == "entity" and c.start <= m.start and m.end <= c.end and c.speaker
+               and c.speaker.kind == "state" for c in speech.cands):
+            return True
+        view = speech.view
+        for c in speech.cands:
+            if c.kind in ("entity", "gov") and c.end <= m.start and view.words(c.end, m.start) <= 2 \
+                    and _ACTOR_LINK.match(view.text[c.end:m.start]):
+                return True
+        return False
+
+    def localities(self) -> list[Mention]:
+        return [m for m in self.usable if m.locality]
+
+    def countries_in(self, lo: int, hi: int) -> list[tuple[Mention, str]]:
+        """Non-Chinese country indicators in [lo, hi): places (a city stands for its country) and demonyms."""
+        out = []
+        for m in self.view.mentions:
+            if not (lo <= m.start < hi):
+                continue
+            if m.kind == "place" and m in self.usable:
+                out.append((m, m.country))
+            elif m.kind == "demonym" and m.country != CN:
+                out.append((m, m.country))
+            elif m.kind == "org" and m.country and m.country != CN:
+                out.append((m, m.country))
+        return out
+
+
+def place_object(m: Mention) -> dict:
+    obj = {"type": "place", "country": m.country}
+    if m.locality:
+        obj["locality"] = m.locality
+    return obj
+
+
+# -- rules --------------------------------------------------------------------------------
+
+class SentenceRules:
+    def __init__(self, view: View, speech: SentenceSpeech, ctx: Context, prev_countries) -> None:
+        self.view = view
+        self.speech = speech
+        self.ctx = ctx
+        self.places = Places(view, speech)
+        self.prev_countries = prev_countries
+        self.drafts: list[Draft] = []
+        self.linked: list[Mention] = []  # places tied to a station mention
+
+    def run(self) -> list[Draft]:
+        self.linked = self.station_places()
+        self.locations()
+        self.counts()
+        self.operators_and_openings()
+        self.activities()
+        self.staffing()
+        self.incidents()
+        self.responses()
+        self.cooperation()
+        self.policing_abroad()
+        return self.drafts
+
+    def add(self, d: Draft) -> None:
+        self.drafts.append(d)
+
+    # -- dates --------------------------------------------------------------------------
+    def date_near(self, pos: int, same_clause: bool = True, max_words: float = 12):
+        best, best_d = None, None
+        for d in self.view.dates:
+            if same_clause and not self.view.same_clause(d.start, pos):
+                continue
+            dist = self.view.words(min(d.end, pos), max(d.start, pos)) if not (d.start <= pos < d.end) else 0
+            if dist <= max_words and (best_d is None or dist < best_d):
+                best, best_d = d, dist
+        return best
+
+    # -- stations and places --------------------------------------------------------------
+    def station_places(self) -> list[Mention]:
+        """Places a station mention is said to be in."""
+        v = self.view
+        stations = v.stations
+        if not stations:
+            return []
+        linked: list[Mention] = []
+        locs = self.places.localities()
+        for m in locs:
+            # A town named before the station word is further from it in meaning
+            # ('Dissidents in Toronto said ... linked to the station').
+            near = min(v.distance(m, s) + (LOCATION_REACH_WORDS - LOCATION_BEFORE_WORDS if m.end <= s.start else 0)
+                       for s in stations)
+            modifier = any(s.start >= m.end and v.words(m.end, s.start) <= 1 and not _PUNCT.search(v.text[m.end:s.start])
+                           for s in stations)  # 'the Milan station', '米兰华助中心'
+            cjk = bool(CJK.search(v.text[m.start:m.end]))
+            if near <= LOCATION_REACH_WORDS and (modifier or locative_before(v, m) or (cjk and near <= 8)):
+                linked.append(m)
+        # A list ('in Rome, Milan, Bolzano and Sicily') shares its first member's tie.
+        for m in locs:
+            if m in linked:
+                continue
+            prev = [x for x in linked if x.end <= m.start]
+            if prev and _list_join(v, prev[-1].end, m.start):
+                linked.append(m)
+        linked.sort(key=lambda m: m.start)
+        return linked
+
+    def locations(self) -> None:
+        v = self.view
+        strong = any(s.cat == "station" for s in v.stations)
+        for m in self.linked:
+            self.add(Draft("station.location", m.start, 0.88 if strong else 0.75, subject={"type": "station"},
+                           object=place_object(m)))
+        if self.linked or not strong:
+            return
+        # 'a police station in the Netherlands': a country alone, when no count says more.
+        if any(self._count_head(n) for n in v.numbers):
+            return
+        for m in self.places.usable:
+            if m.locality is None and locative_before(v, m):
+                after_station = [s for s in v.stations if s.cat == "station" and s.end <= m.start
+                                 and v.words(s.end, m.start) <= 3]
+                if after_station:
+                    self.add(Draft("station.location", m.start, 0.6, subject={"type": "station"},
+                                   object=place_object(m)))
+
+    # -- counts ---------------------------------------------------------------------------
+    def _count_head(self, n: Number) -> Mention | None:
+        """The noun a number counts: the first count noun within a few words after it."""
+        v = self.view
+        for m in v.mentions:
+            if m.kind != "kw" or m.cat not in COUNT_NOUNS or m.start < n.end:
+                continue
+            if m.cat == "station_weak" and not v.doc.station_topic:
+                continue
+            gap = v.text[n.end:m.start]
+            cjk = bool(CJK.search(gap + v.text[m.start:m.start + 1]))
+            limit = 3 if cjk else HEAD_GAP_WORDS
+            if v.words(n.end, m.start) > limit or _PUNCT.search(gap) or re.search(r"\d", gap):
+                return None
+            return m
+        return None
+
+    def _in_other_span(self, n: Number) -> bool:
+        """Numbers inside dates or keywords ('110 overseas', 'in 2016') are not counts."""
+        v = self.view
+        if any(d.start <= n.start < d.end for d in v.dates):
+            return True
+        return any(m.start <= n.start < m.end for m in v.mentions if m.kind in ("kw", "org"))
+
+    def counts(self) -> None:
+        v = self.view
+        if not v.numbers:
+            return
+        staff_numbers = []
+        station_scope_numbers = set()
+        heads = {}
+        for n in v.numbers:
+            if self._in_other_span(n):
+                continue
+            heads[n] = self._count_head(n)
+        # 'hired 135 people for its first 21 stations': 21 is where the 135 work.
+        for n, h in heads.items():
+            if h is not None and h.cat in ("n_staff", "n_people"):
+                staff_numbers.append(n)
+        for n, h in heads.items():
+            if h is not None and h.cat in ("station", "station_weak") and staff_numbers:
+                head = v.text[max(v.start, n.start - 25):n.start].lower()
+                if re.search(r"(?:for|at|in|across|of|per|bei|in|à|en|nei|presso)\s+(?:its|their|the|le|les|i|le|die|los|las|os|as)?\s*(?:first\s+|ersten\s+|premiers?\s+)?$", head):
+                    station_scope_numbers.add(n)
+        for n, h in heads.items():
+            if n in station_scope_numbers:
+                continue
+            self._count(n, h, staff_numbers, station_scope_numbers)
+
+    def _count(self, n: Number, head: Mention | None, staff_numbers: list, scope_numbers: set) -> None:
+        v = self.view
+        if n.value < 2:
+            return
+        counter = self._cjk_counter(n)
+        category = head.cat if head is not None else None
+        confidence = 0.9
+        if category is None and counter in ("station", "country"):
+            category = "n_country" if counter == "country" else self._station_before(n)
+            confidence = 0.8
+            if category is None and counter == "station" and self._place_counter(n) and v.doc.station_topic:
+                category, confidence = "station", 0.65  # 'Italy has 11 (places)': 意大利有11处
+        if category is None:
+            category = self._station_before(n)
+            confidence = 0.75
+        scope_place = None
+        if category is None:
+            scope_place = self._number_in_place(n)
+            category = "station" if scope_place is not None else None
+            confidence = 0.7
+        if category is None:
+            return
+        valid = self.date_near(n.start)
+        q = qualifier_of(v, n)
+        base = dict(pos=n.start, value=n.value, qualifier=q, valid_from=valid.value if valid else None,
+                    valid_to=valid.to if valid else None)
+        if category in ("station", "station_weak"):
+            added = self._added(n, head)
+            scope = self._count_scope(n, scope_place)
+            pred = "count.stations_added" if added else "count.stations"
+            self.add(Draft(pred, confidence=confidence, subject={"type": "network"}, scope=scope, **base))
+        elif category == "n_country":
+            if head is not None and _added_re(v.doc.lang).search(v.text[n.end:head.start]):
+                return  # 'three more countries' counts an increase, not the countries
+            if v.stations or v.has("n_operator") or v.doc.station_topic:
+                self.add(Draft("count.countries", confidence=confidence, subject={"type": "network"}, **base))
+        elif category == "n_operator":
+            if v.doc.station_topic or v.stations:
+                self.add(Draft("count.operators", confidence=confidence, subject={"type": "network"}, **base))
+        elif category in ("n_staff", "n_people"):
+            self._people_count(n, head, category, base, scope_numbers, confidence)
+
+    def _people_count(self, n, head, category, base, scope_numbers, confidence) -> None:
+        v = self.view
+        if category == "n_people" and self._persuasion() and any(
+                k.start >= n.end and v.words(n.end, k.start) <= 8 for k in v.kws("persuade")):
+            self.add(Draft("count.persuaded_returns", confidence=confidence, subject={"type": "network"}, **base))
+            return
+        if category == "n_people" and not (v.has("paid_staff") or v.has("volunteers")):
+            return
+        if not (v.doc.station_topic or v.stations):
+            return
+        scope = {}
+        for s in scope_numbers:
+            if s.start > n.start:
+                scope["stations"] = s.value
+                break
+        country = self._nearest_country(n.start, clause_first=True)
+        if country:
+            scope["country"] = country
+        self.add(Draft("count.staff", confidence=confidence, subject={"type": "network"}, scope=scope or None, **base))
+
+    def _place_counter(self, n: Number) -> bool:
+        """Measure words that count sites (处, 所, カ所, 곳), unlike the generic 个."""
+        tail = self.view.text[n.end:n.end + 4].lstrip()
+        return tail.startswith(("处", "處", "所", "カ所", "か所", "ヶ所", "ケ所", "箇所", "곳", "개소"))
+
+    def _cjk_counter(self, n: Number) -> str | None:
+        tail = self.view.text[n.end:n.end + 4].lstrip()
+        counters = resources.table("grammar")["counters"]
+        for kind in ("country", "station", "person"):
+            if any(tail.startswith(c) for c in counters[kind]):
+                return kind
+        return None
+
+    def _station_before(self, n: Number) -> str | None:
+        """'stations to 102', '警察拠点が102カ所': a station noun just before the number."""
+        v = self.view
+        for s in reversed(v.stations):
+            if s.end <= n.start:
+                gap = v.text[s.end:n.start]
+                if v.words(s.end, n.start) <= 6 and not _PUNCT.search(gap) and not re.search(r"\d", gap):
+                    return s.cat
+                return None
+        return None
+
+    def _added(self, n: Number, head: Mention | None) -> bool:
+        """'48 more stations', 'another 48', 'altre 48 stazioni', '新增48个'."""
+        v = self.view
+        pat = _added_re(v.doc.lang)
+        gap = v.text[n.end:head.start] if head is not None else v.text[n.end:n.end + 8]
+        before = v.text[max(v.start, n.start - 12):n.start]
+        words_before = re.findall(r"[\w']+", before)
+        if pat.search(gap):
+            return True
+        if words_before and pat.fullmatch(words_before[-1]):
+            return not re.fullmatch(r"more|más|mais|meer", words_before[-1], re.I)  # 'more than 100'
+        return bool(CJK.search(before) and pat.search(before[-4:]))
+
+    def _number_in_place(self, n: Number) -> Mention | None:
+        """'..., with three in Madrid': a bare number placed somewhere after a station mention."""
+        v = self.view
+        if not any(s.end <= n.start and v.words(s.end, n.start) <= 15 for s in v.stations):
+            return None
+        for m in self.places.usable:
+            if m.start >= n.end and v.words(n.end, m.start) <= 2 and locative_before(v, m) \
+                    and not _PUNCT.search(v.text[n.end:m.start]):
+                return m
+        return None
+
+    def _count_scope(self, n: Number, place: Mention | None = None) -> dict | None:
+        scope = {}
+        if place is not None:
+            scope["country"] = place.country
+            if place.locality:
+                scope["locality"] = place.locality
+            return scope
+        place = self._nearest_country_mention(n.start, clause_first=False)
+        if place is not None:
+            scope["country"] = place.country
+            if place.kind == "place" and place.locality:
+                scope["locality"] = place.locality  # 'three stations in Toronto' are not three in Canada
+        lo, hi = self.view.clause(n.start)
+        bureaus = [m for m in self.view.of_kind("bureau") if lo <= m.start < hi]
+        if bureaus:
+            scope["operator"] = bureaus[0].name
+        return scope or None
+
+    def _nearest_country(self, pos: int, clause_first: bool) -> str | None:
+        m = self._nearest_country_mention(pos, clause_first)
+        return m.country if m is not None else None
+
+    def _nearest_country_mention(self, pos: int, clause_first: bool) -> Mention | None:
+        v = self.view
+        lo, hi = v.clause(pos)
+        cands = self.places.countries_in(lo, hi)
+        if not cands and clause_first:
+            cands = self.places.countries_in(v.start, v.end)
+        if not cands:
+            return None
+        countries = [mc for mc in cands if not (mc[0].kind == "place" and mc[0].locality)]
+        if countries:
+            cands = countries  # 'in Germany two stations, one in Berlin': the count is Germany's
+        m, _ = min(cands, key=lambda mc: v.words(min(mc[0].end, pos), max(mc[0].start, pos)))
+        return m
+
+    # -- operators and openings ------------------------------------------------------------
+    def operators_and_openings(self) -> None:
+        v = self.view
+        bureaus = v.of_kind("bureau")
+        places = self.linked or (self.places.localities() if v.stations else [])
+        places = [p for p in places if p.country != CN]
+        opened_keys = set()
+        closing = v.has("closure")
+        if bureaus and places and (v.stations or v.doc.station_topic):
+            for b in bureaus:
+                place = min(places, key=lambda p: (not v.same_clause(p.start, b.start), v.distance(p, b)))
+                subject = {"type": "station", "country": place.country, "locality": place.locality}
+                name = _bureau_name(b.name)
+                self.add(Draft("station.operator", b.start, 0.82, subject=subject,
+                               object={"type": "authority", "name": name, "seat": b.name}))
+                d = self._date_for_bureau(b)
+                if d is not None and not (closing and self._ordered(v.kws("closure")[0])):
+                    pred = "station.closed" if closing else "station.opened"
+                    self.add(Draft(pred, b.start, 0.75, subject=dict(subject), valid_from=d.value))
+                    opened_keys.add((place.locality, d.value))
+        if not (v.stations and self.linked):
+            return
+        for kw_cat, pred in (("open", "station.opened"), ("closure", "station.closed")):
+            for k in v.kws(kw_cat):
+                if pred == "station.closed" and self._ordered(k):
+                    continue  # ordered to close is not closed
+                d = self.date_near(k.start, same_clause=False, max_words=10)
+                if d is None and pred == "station.closed" and v.doc.published and self._said_as_done(k):
+                    value = v.doc.published
+                elif d is None:
+                    continue
+                else:
+                    value = d.value
+                for place in self.linked:
+                    if (place.locality, value) in opened_keys or v.distance(place, k) > LOCATION_REACH_WORDS:
+                        continue
+                    opened_keys.add((place.locality, value))
+                    self.add(Draft(pred, k.start, 0.7, subject={"type": "station", "country": place.country,
+                                                                 "locality": place.locality}, valid_from=value))
+
+    def _ordered(self, k: Mention) -> bool:
+        lo, hi = self.view.clause(k.start)
+        return any(lo <= o.start < hi for o in self.view.kws("order")) or \
+            bool(re.search(r"\b(?:to|must|should|will)\s+$", self.view.text[max(lo, k.start - 8):k.start], re.I))
+
+    def _said_as_done(self, k: Mention) -> bool:
+        """'have closed', 'was shut down': a closure reported as already done."""
+        head = self.view.text[max(self.view.start, k.start - 15):k.start].lower()
+        return bool(re.search(r"\b(have|has|had|was|were|been|is|are|sono|wurde|wurden|ont|a|han|ha|zijn|foram|已|已经)\s*(been\s+)?$", head)) \
+            or bool(CJK.search(self.view.text[k.start:k.end]))
+
+    def _date_for_bureau(self, b: Mention):
+        """The date nearest a bureau's name: 'in 2016 (by Wenzhou police) and 2018 (by Qingtian police)'."""
+        v = self.view
+        best, best_d = None, None
+        for d in v.dates:
+            dist = v.words(min(d.end, b.end), max(d.start, b.start))
+            if dist <= 6 and (best_d is None or dist < best_d):
+                best, best_d = d, dist
+        return best
+
+    # -- what stations do, who staffs them ---------------------------------------------------
+    def _network_or_station(self) -> dict:
+        if len({(p.country, p.locality) for p in self.linked}) == 1:
+            p = self.linked[0]
+            return {"type": "station", "country": p.country, "locality": p.locality}
+        return {"type": "network"}
+
+    def activities(self) -> None:
+        v = self.view
+        for cat, value in ACTIVITY_CATEGORIES.items():
+            kws = v.kws(cat)
+            if not kws:
+                continue
+            needs_station = cat in ("surveillance", "forced_return")
+            if needs_station and not v.stations:
+                continue
+            if not needs_station and not (v.stations or v.doc.station_topic):
+                continue
+            self.add(Draft("station.activity", kws[0].start, 0.8 if v.stations else 0.7,
+                           subject=self._network_or_station(), value=value))
+        if v.stations and self._persuasion():
+            self.add(Draft("station.activity", v.kws("persuade")[0].start, 0.75,
+                           subject=self._network_or_station(), value="persuasion_to_return"))
+
+    def _persuasion(self) -> bool:
+        v = self.view
+        kws = v.kws("persuade")
+        if not kws:
+            return False
+        if any(CJK.search(v.text[k.start:k.end]) and ("返" in v.text[k.start:k.end] or "帰国" in v.text[k.start:k.end])
+               for k in kws):
+            return True
+        return v.has("return_home")
+
+    def staffing(self) -> None:
+        v = self.view
+        if not v.stations:
+            return
+        for cat, value in STAFFING_CATEGORIES.items():
+            kws = [k for k in v.kws(cat) if not negated_before(v, k.start, window=1)]
+            if kws:
+                self.add(Draft("station.staffing", kws[0].start, 0.75, subject=self._network_or_station(), value=value))
+
+    # -- incidents ------------------------------------------------------------------------
+    def incidents(self) -> None:
+        v = self.view
+        for k in v.kws("forced_return")[:1]:
+            for obj in self._incident_places(k, fallback=False):
+                self.add(Draft("incident.forced_return", k.start, 0.78, subject={"type": "incident"}, object=obj))
+        for k in v.kws("intimidation")[:1]:
+            if v.stations or v.doc.station_topic:
+                for obj in self._incident_places(k, fallback=False):
+                    self.add(Draft("incident.intimidation", k.start, 0.7, subject={"type": "incident"}, object=obj))
+        if v.stations:
+            return
+        for k in v.kws("surveillance")[:1]:
+            for obj in self._incident_places(k, fallback=True):
+                self.add(Draft("incident.surveillance", k.start, 0.65, subject={"type": "incident"}, object=obj))
+        if self._persuasion():
+            k = v.kws("persuade")[0]
+            for obj in self._incident_places(k, fallback=False):
+                self.add(Draft("incident.persuasion", k.start, 0.65, subject={"type": "incident"}, object=obj))
+
+    def _incident_places(self, k: Mention, fallback: bool) -> list[dict]:
+        """Where it happened: places of the sentence, or the one country the last sentence was about."""
+        seen, out = set(), []
+        for m in self.places.usable:
+            key = (m.country, m.locality)
+            if key in seen or any(x[0] == m.country and x[1] and not m.locality for x in seen):
+                continue
+            seen.add(key)
+            out.append(place_object(m))
+        if out or not fallback:
+            return out
+        before = self.prev_countries() if callable(self.prev_countries) else self.prev_countries
+        if len(set(before)) == 1:
+            return [{"type": "place", "country": before[0]}]
+        return []
+
+    # -- governments ------------------------------------------------------------------------
+    def government(self, k: Mention, explicit_only: bool = False) -> tuple[str | None, float]:
+        """The (non-Chinese) government acting in k's clause, and how sure we are."""
+        v = self.view
+        lo, hi = v.clause(k.start)
+        states = [c for c in self.speech.cands if c.speaker and c.speaker.kind == "state" and c.kind == "entity"]
+        in_clause = [c for c in states if lo <= c.start < hi and c.speaker.country != CN]
+        if in_clause:
+            c = min(in_clause, key=lambda c: abs(c.start - k.start))
+            return c.speaker.country, 0.85
+        subjects = [(m, c) for m, c in self.places.countries_in(lo, k.start)
+                    if m.kind == "place" and m.locality is None and not locative_before(v, m)]
+        if subjects:
+            return subjects[-1][1], 0.8
+        if explicit_only:
+            return None, 0
+        govs = [c for c in self.speech.cands if c.kind == "gov" and lo <= c.start < hi]
+        if govs:
+            country = self.ctx.host_for(govs[0].gtype)
+            if country:
+                return country, 0.65
+        in_sentence = [c for c in self.speech.cands if c.kind in ("entity", "country") and c.speaker
+                       and c.speaker.kind == "state" and c.speaker.country != CN and c.start < k.start]
+        if in_sentence:
+            return in_sentence[-1].speaker.country, 0.7
+        return None, 0
+
+    def responses(self) -> None:
+        v = self.view
+        self._investigations()
+        for k in v.kws("no_action")[:1]:
+            country, conf = self.government(k)
+            if country:
+                self.add(self._response("response.no_action", k, country, conf))
+        self._protests()
+        self._closures()
+        for k in v.kws("arrest")[:1]:
+            if not (v.stations or v.doc.station_topic):
+                break
+            country, conf = self.government(k)
+            if country:
+                self.add(self._response("response.arrest", k, country, conf))
+        for k in v.kws("acknowledge")[:1]:
+            if not v.stations:
+                break
+            country, conf = self.government(k)
+            sp, _ = self.speech.speaker_at(k.start)
+            if country is None and sp and sp.kind == "state" and sp.country != CN:
+                country, conf = sp.country, 0.7
+            if country:
+                self.add(self._response("response.acknowledgement", k, country, conf))
+
+    def _response(self, pred: str, k: Mention, country: str, conf: float) -> Draft:
+        d = self.date_near(k.start)
+        return Draft(pred, k.start, conf, subject={"type": "government", "country": country},
+                     valid_from=d.value if d else None, valid_to=d.to if d else None)
+
+    def _investigations(self) -> None:
+        v = self.view
+        for k in v.kws("investigation"):
+            word = v.text[k.start:k.end].lower()
+            if word.startswith(("investigative", "investigator")):
+                continue
+            head = v.text[max(v.start, k.start - 12):k.start]
+            if re.search(r"\b(it|we|they|she|he|journalists?|reporters?)\s+(have\s+|has\s+|had\s+)?$", head, re.I):
+                continue  # an NGO's or a journalist's own inquiry
+            if not (v.stations or v.doc.station_topic):
+                return
+            country, conf = self.government(k)
+            if country is None and re.search(r"\b(local|police|polizia|polizei|police|policía|politie|polícia)\b",
+                                             v.text[max(v.start, k.start - 20):k.end], re.I):
+                found = self.places.countries_in(v.start, v.end)
+                if found:
+                    country, conf = found[0][1], 0.65
+            if country is None:
+                continue
+            pred = "response.no_action" if negated_before(v, k.start) else "response.investigation"
+            self.add(self._response(pred, k, country, conf))
+            return
+
+    def _protests(self) -> None:
+        v = self.view
+        for k in v.kws("protest"):
+            word = fold(v.text[k.start:k.end])
+            summons = bool(re.match(r"summon|convoc|einbestell|ontbo|召见|呼び出|召致|초치", word))
+            if summons and not any(c.gtype == "embassy" or "ambassad" in v.text[c.start:c.end].lower()
+                                   for c in self.speech.cands):
+                if not re.search(r"ambassad|envoy|botschaft|embajad|embaixad|大使|대사", v.text[v.start:v.end], re.I):
+                    continue
+            country, conf = self.government(k)
+            if country:
+                self.add(self._response("response.protest", k, country, conf))
+                return
+
+    def _closures(self) -> None:
+        v = self.view
+        closures = v.kws("closure")
+        if not closures or not (v.stations or v.doc.station_topic):
+            return
+        k = closures[0]
+        if not self._ordered(k):
+            return  # 'the stations have closed' reports a closure; it orders nothing
+        country, conf = self.government(k)
+        if country:
+            self.add(self._response("response.closure_order", k, country, conf))
+
+    # -- cooperation ------------------------------------------------------------------------
+    def cooperation(self) -> None:
+        v = self.view
+        for cat, pred in (("agreement", "cooperation.agreement"), ("joint_policing", "cooperation.joint_policing")):
+            kws = v.kws(cat)
+            if not kws:
+                continue
+            k = kws[0]
+            d = self.date_near(k.start, same_clause=False, max_words=15)
+            seen = set()
+            for m, country in self.places.countries_in(v.start, v.end):
+                if country in seen:
+                    continue
+                seen.add(country)
+                self.add(Draft(pred, k.start, 0.8, subject={"type": "government", "country": country},
+                               valid_from=d.value if d else None, valid_to=d.to if d else None))
+
+    # -- the network as a whole --------------------------------------------------------------
+    def policing_abroad(self) -> None:
+        v = self.view
+        done = False
+        for k in v.kws("denial"):
+            sp, carried = self.speech.speaker_at(k.start)
+            actor = self._chinese_actor_before(k.start, 6)
+            if (sp and sp.country == CN) or actor:
+                if v.stations or v.doc.station_topic:
+                    self.add(Draft("network.policing_abroad", k.start, 0.85 if not carried else 0.7,
+                                   subject={"type": "network"}, stance="denies",
+                                   said_by=actor if actor and not (sp and sp.country == CN) else None))
+                    done = True
+                    break
+        if done or v.has("denial") or not v.stations:
+            return
+        for s in v.stations:
+            actor = self._chinese_actor_before(s.start, 12)
+            if actor is None:
+                continue
+            between = [m for m in v.kws("operate", "open") if m.start < s.start and v.words(m.end, s.start) <= 8]
+            if between and not negated_before(v, between[-1].start):
+                self.add(Draft("network.policing_abroad", s.start, 0.7, subject={"type": "network"}))
+                return
+
+    def _chinese_actor_before(self, pos: int, window: float) -> Speaker | None:
+        v = self.view
+        for c in reversed(self.speech.cands):
+            if c.end <= pos and v.same_clause(c.start, pos) and v.words(c.end, pos) <= window:
+                if c.speaker and c.speaker.country == CN and c.speaker.kind == "state":
+                    return c.speaker
+        return None
+
+
+def _list_join(view: View, a: int, b: int) -> bool:
+    gap = view.text[a:b].strip().lower()
+    joins = [j.lower() for j in resources.per_language(resources.table("grammar")["list_join"], view.doc.lang)]
+    gap = re.sub(r"^[,、，]\s*", "", gap)
+    return gap == "" or gap in joins or any(gap == j for j in joins) or \
+        bool(re.fullmatch(r"(?:and|e|ed|und|et|y|en|og|och|и)", gap))
+
+
+@lru_cache(maxsize=None)
+def _bureau_name(seat: str) -> str:
+    for b in resources.table("bureaus")["bureaus"]:
+        if b["seat"] == seat:
+            return b["name_en"]
+    return f"{seat} Public Security Bureau"

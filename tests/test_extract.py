@@ -1,0 +1,414 @@
+"""Extraction: the seed article's score, and short documents in every language we read.
+
+The short documents are written for these tests (not taken from any article); each
+asserts the claims a reader would take from it, so a rule that stops generalizing fails
+here as well as on the seed.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stationwatch.extract import extract_claims
+from stationwatch.extract import dates, language, numbers, segment
+from stationwatch.extract.document import Doc
+from stationwatch.extract.gazetteer import F_PLACE, F_SPEECH, F_TRIGGER, F_WEAK, scan
+from stationwatch.model import check_excerpt_against, validate_claim
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED = SHARED / "corpus" / "seed-article.txt"
+FACTS = SHARED / "eval" / "seed-article.facts.jsonl"
+SCORER = SHARED / "eval" / "score_claims.py"
+
+DOCS = {
+    "en": """Dutch minister orders closure of Chinese 'police stations'
+
+AMSTERDAM — The Dutch foreign minister has ordered the immediate closure of two Chinese police stations in Amsterdam and Rotterdam, the ministry said on 1 November 2022.
+
+Human Rights Watch said the Rotterdam station was opened by Fuzhou police in 2018. The ministry has opened an investigation into the facilities.
+
+China's foreign ministry denied the allegations, calling them groundless.
+
+Subscribe to our newsletter
+""",
+    "en_more": """The Milan station was opened by Wenzhou police in 2016, and another in Milan run by Qingtian in 2018.
+Investigators say at least 30 staff work at 21 stations in Spain, and 230,000 people were persuaded to return to China between April 2021 and July 2022.
+
+Canada's RCMP said it is investigating three police stations in Toronto. Ireland ordered the Fuzhou-run station in Dublin to close in October.
+
+The Czech foreign minister said the two stations in Prague had closed.
+
+Last year, US prosecutors charged two men with running a secret police station in Manhattan for the Ministry of Public Security.
+
+The Hungarian government signed a security cooperation agreement with China in 2019, and joint patrols began in Budapest.
+
+Volunteers, not police officers, staff the offices, the embassy said. The Chinese embassy rejected the report as a smear.
+
+Written by John Doe on March 3, 2023
+Photo: Getty Images
+Subscribe now for unlimited access
+""",
+    "zh": "据保护卫士组织的报告，中国在全球53个国家设立了102个海外警务服务站。其中意大利有11个服务站，分别位于罗马、米兰和佛罗伦萨。"
+          "温州警方于2016年在米兰开设了第一个服务站。中国外交部否认了这一说法，称这些站点只是帮助侨民换领驾照的服务中心。",
+    "zh_hant": "根據人權組織「保護衛士」的報告，中國在荷蘭阿姆斯特丹和鹿特丹設有兩個海外警務服務站。"
+               "荷蘭政府已下令關閉這些站點，並召見中國大使。中國外交部否認相關指控。",
+    "it": "Secondo Safeguard Defenders, in Italia ci sono undici stazioni di polizia cinesi, a Roma, Milano, Firenze e Prato. "
+          "La stazione di Milano è stata aperta dalla polizia di Qingtian nel 2018. "
+          "Il governo italiano non ha avviato alcuna indagine. Pechino nega l'esistenza di queste strutture.",
+    "de": "Die Bundesregierung bestätigte, dass es in Deutschland zwei chinesische Polizeistationen gibt. "
+          "Eine der Polizeistationen befindet sich in Frankfurt am Main. "
+          "Das Auswärtige Amt hat den chinesischen Botschafter einbestellt. Die Staatsanwaltschaft ermittelt. "
+          "China dementiert, Polizeistationen im Ausland zu betreiben.",
+    "fr": "Selon le gouvernement français, un commissariat chinois clandestin opérait à Paris. "
+          "La police française a ouvert une enquête. Pékin dément toute activité policière à l'étranger.",
+    "es": "Según Safeguard Defenders, hay nueve comisarías chinas en España, entre ellas tres en Madrid y tres en Barcelona. "
+          "Las comisarías ayudaban a renovar el carné de conducir. El Gobierno español ha abierto una investigación.",
+    "nl": "Volgens de Nederlandse regering zijn er twee Chinese politiebureaus in Nederland, in Amsterdam en Rotterdam. "
+          "De minister van Buitenlandse Zaken heeft de sluiting van de politieposten bevolen. "
+          "China ontkent dat het politiebureaus in het buitenland heeft.",
+    "pt": "Segundo a organização Safeguard Defenders, existem três postos de polícia chineses em Portugal, um deles em Lisboa. "
+          "As autoridades portuguesas abriram um inquérito. Pequim nega as acusações.",
+    "ja": "セーフガード・ディフェンダーズによると、中国は世界53カ国に102カ所の警察拠点を設置している。"
+          "中国は東京にも警察拠点を設置している。日本政府は調査を進めている。中国外務省は報道を否定した。",
+    "ko": "세이프가드 디펜더스에 따르면 중국은 53개국에 102곳의 비밀경찰서를 운영하고 있다. 서울에도 비밀경찰서가 있다. "
+          "한국 정부는 조사에 착수했다. 중국 외교부는 이를 부인했다.",
+}
+PUBLISHED = "2023-04-20"
+
+
+@pytest.fixture(scope="module")
+def claims() -> dict[str, list[dict]]:
+    return {k: extract_claims(t, published=PUBLISHED) for k, t in DOCS.items()}
+
+
+def find(claims: list[dict], predicate: str, **want) -> list[dict]:
+    """Claims of `predicate` whose fields hold the wanted values ('object.locality', 'said_by.country')."""
+    out = []
+    for c in claims:
+        if c["predicate"] != predicate:
+            continue
+        ok = True
+        for path, value in want.items():
+            got = c
+            for part in path.split("__"):
+                got = got.get(part) if isinstance(got, dict) else None
+            if got != value:
+                ok = False
+                break
+        if ok:
+            out.append(c)
+    return out
+
+
+def assert_has(claims, predicate, **want):
+    found = find(claims, predicate, **want)
+    assert found, f"no {predicate} with {want}; got: " + json.dumps(
+        [c for c in claims if c["predicate"] == predicate], ensure_ascii=False)
+    return found
+
+
+# -- the seed article ---------------------------------------------------------------------
+
+def test_seed_article_meets_precision_and_recall(tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    out = tmp_path / "claims.jsonl"
+    out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n"
+                           for c in extract_claims(text, published="2022-12-15")), encoding="utf-8")
+    run = subprocess.run([sys.executable, str(SCORER), "--doc", str(SEED), "--facts", str(FACTS),
+                          "--claims", str(out), "--min-precision", "0.9", "--min-recall", "0.9"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines()[-1].startswith("precision=")
+
+
+def test_seed_furniture_yields_nothing():
+    text = SEED.read_text(encoding="utf-8")
+    furniture = ("Written by", "Subscribe", "Getty Images", "Issues Per Year", "money back")
+    for c in extract_claims(text, published="2022-12-15"):
+        ex = c["excerpt"]["text"]
+        assert not ex.startswith(furniture) and "Subscribe" not in ex and "Getty" not in ex
+
+
+# -- every claim, every document ----------------------------------------------------------
+
+def test_every_claim_is_valid_and_its_excerpt_is_the_text(claims):
+    docs = dict(DOCS, seed=SEED.read_text(encoding="utf-8"))
+    all_claims = dict(claims, seed=extract_claims(docs["seed"], published="2022-12-15"))
+    for key, found in all_claims.items():
+        assert found, f"{key}: no claims at all"
+        for c in found:
+            assert validate_claim(c) == c, (key, c)
+            check_excerpt_against(validate_claim(c), docs[key])
+            ex = c["excerpt"]
+            assert ex["text"] == docs[key][ex["start"]:ex["end"]]
+            assert len(ex["text"]) < 700, "an excerpt is a sentence, not a paragraph"
+            assert 0 <= c["confidence"] <= 1
+
+
+# -- per language ---------------------------------------------------------------------------
+
+def test_english(claims):
+    c = claims["en"]
+    assert_has(c, "response.closure_order", subject__country="NL")
+    for city in ("Amsterdam", "Rotterdam"):
+        assert_has(c, "station.location", object__country="NL", object__locality=city)
+    assert_has(c, "count.stations", value=2, scope__country="NL", valid__from="2022-11-01")
+    assert_has(c, "station.operator", subject__locality="Rotterdam", object__seat="Fuzhou",
+               object__name="Fuzhou Public Security Bureau")
+    assert_has(c, "station.opened", subject__locality="Rotterdam", valid__from="2018")
+    assert_has(c, "response.investigation", subject__country="NL")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+    assert not [x for x in c if "newsletter" in x["excerpt"]["text"]]
+
+
+def test_english_operators_counts_and_responses(claims):
+    c = claims["en_more"]
+    assert_has(c, "station.operator", subject__locality="Milan", object__seat="Wenzhou")
+    assert_has(c, "station.operator", subject__locality="Milan", object__seat="Qingtian")
+    assert_has(c, "station.opened", subject__locality="Milan", valid__from="2016")
+    assert_has(c, "station.opened", subject__locality="Milan", valid__from="2018")
+    assert_has(c, "count.staff", value=30, qualifier="at_least", scope__stations=21, scope__country="ES")
+    assert not find(c, "count.stations", value=21), "21 stations is where the staff work, not a count"
+    assert_has(c, "count.persuaded_returns", value=230000, valid__from="2021-04", valid__to="2022-07")
+    assert_has(c, "response.investigation", subject__country="CA", said_by__country="CA")
+    assert_has(c, "station.location", object__locality="Toronto", object__country="CA")
+    assert_has(c, "response.closure_order", subject__country="IE", valid__from="2022-10")
+    assert not find(c, "station.closed", subject__locality="Dublin"), "ordered to close is not closed"
+    assert_has(c, "station.closed", subject__locality="Prague", subject__country="CZ")
+    assert not find(c, "response.closure_order", subject__country="CZ")
+    assert_has(c, "station.location", object__country="US", object__locality="New York")
+    assert_has(c, "response.arrest", subject__country="US", valid__from="2022")
+    assert_has(c, "cooperation.agreement", subject__country="HU", valid__from="2019")
+    assert_has(c, "cooperation.joint_policing", subject__country="HU")
+    assert_has(c, "station.staffing", value="volunteers", said_by__country="CN")
+    assert not find(c, "station.staffing", value="police_officers"), "'not police officers'"
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+    assert not [x for x in c if "John Doe" in x["excerpt"]["text"] or "Getty" in x["excerpt"]["text"]]
+
+
+def test_chinese_simplified(claims):
+    c = claims["zh"]
+    assert_has(c, "count.stations", value=102)
+    assert_has(c, "count.countries", value=53)
+    assert_has(c, "count.stations", value=11, scope__country="IT")
+    for city in ("Rome", "Milan", "Florence"):
+        assert_has(c, "station.location", object__country="IT", object__locality=city)
+    assert_has(c, "station.operator", subject__locality="Milan", object__seat="Wenzhou")
+    assert_has(c, "station.opened", subject__locality="Milan", valid__from="2016")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+    assert_has(c, "station.activity", value="administrative_services", said_by__country="CN")
+    assert_has(c, "count.stations", said_by__name="Safeguard Defenders")
+
+
+def test_chinese_traditional(claims):
+    c = claims["zh_hant"]
+    for city in ("Amsterdam", "Rotterdam"):
+        assert_has(c, "station.location", object__country="NL", object__locality=city)
+    assert_has(c, "count.stations", value=2, scope__country="NL")
+    assert_has(c, "response.closure_order", subject__country="NL")
+    assert_has(c, "response.protest", subject__country="NL")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_italian(claims):
+    c = claims["it"]
+    for city in ("Rome", "Milan", "Florence", "Prato"):
+        assert_has(c, "station.location", object__country="IT", object__locality=city)
+    assert_has(c, "count.stations", value=11, scope__country="IT", said_by__name="Safeguard Defenders")
+    assert_has(c, "station.operator", subject__locality="Milan", object__seat="Qingtian")
+    assert_has(c, "station.opened", subject__locality="Milan", valid__from="2018")
+    assert_has(c, "response.no_action", subject__country="IT")
+    assert not find(c, "response.investigation", subject__country="IT"), "'non ha avviato alcuna indagine'"
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_german(claims):
+    c = claims["de"]
+    assert_has(c, "count.stations", value=2, scope__country="DE", said_by__country="DE")
+    assert_has(c, "response.acknowledgement", subject__country="DE")
+    assert_has(c, "station.location", object__country="DE", object__locality="Frankfurt")
+    assert_has(c, "response.protest", subject__country="DE")
+    assert_has(c, "response.investigation", subject__country="DE")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_french(claims):
+    c = claims["fr"]
+    assert_has(c, "station.location", object__country="FR", object__locality="Paris", said_by__country="FR")
+    assert_has(c, "response.investigation", subject__country="FR")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_spanish(claims):
+    c = claims["es"]
+    assert_has(c, "count.stations", value=9, scope__country="ES")
+    assert_has(c, "count.stations", value=3, scope__locality="Madrid")
+    assert_has(c, "count.stations", value=3, scope__locality="Barcelona")
+    for city in ("Madrid", "Barcelona"):
+        assert_has(c, "station.location", object__country="ES", object__locality=city)
+    assert_has(c, "station.activity", value="administrative_services")
+    assert_has(c, "response.investigation", subject__country="ES")
+
+
+def test_dutch(claims):
+    c = claims["nl"]
+    assert_has(c, "count.stations", value=2, scope__country="NL", said_by__country="NL")
+    assert_has(c, "response.acknowledgement", subject__country="NL")
+    for city in ("Amsterdam", "Rotterdam"):
+        assert_has(c, "station.location", object__country="NL", object__locality=city)
+    assert_has(c, "response.closure_order", subject__country="NL")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_portuguese(claims):
+    c = claims["pt"]
+    assert_has(c, "count.stations", value=3, scope__country="PT")
+    assert_has(c, "station.location", object__country="PT", object__locality="Lisbon")
+    assert_has(c, "response.investigation", subject__country="PT")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_japanese(claims):
+    c = claims["ja"]
+    assert_has(c, "count.stations", value=102)
+    assert_has(c, "count.countries", value=53)
+    assert_has(c, "station.location", object__country="JP", object__locality="Tokyo")
+    assert_has(c, "response.investigation", subject__country="JP")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_korean(claims):
+    c = claims["ko"]
+    assert_has(c, "count.stations", value=102)
+    assert_has(c, "count.countries", value=53)
+    assert_has(c, "station.location", object__country="KR", object__locality="Seoul")
+    assert_has(c, "response.investigation", subject__country="KR")
+    assert_has(c, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+# -- particular behaviours -----------------------------------------------------------------
+
+def test_operator_seats_are_never_station_locations():
+    text = ("温州警方在温州市区开设了一个警务服务站。\n\n"
+            "Wenzhou police opened a police station in Wenzhou last year.")
+    found = extract_claims(text, published=PUBLISHED)
+    assert not [c for c in found if c["predicate"] == "station.location"]
+    assert not [c for c in found if (c.get("subject") or {}).get("country") == "CN"]
+
+
+def test_a_country_alone_gives_a_location_without_locality():
+    found = extract_claims("A police station in Hungary was closed in 2023.", published=PUBLISHED)
+    loc = assert_has(found, "station.location", object__country="HU")
+    assert "locality" not in loc[0]["object"]
+    assert not find(found, "station.closed"), "a closure needs the station's town"
+
+
+def test_chinese_numerals_and_more_than():
+    found = extract_claims("报告称，中国已在海外设立五十四个海外警务服务站。\n\nThe NGO counts more than 100 police stations.",
+                           published=PUBLISHED)
+    assert_has(found, "count.stations", value=54)
+    assert_has(found, "count.stations", value=100, qualifier="more_than")
+
+
+def test_page_furniture_alone_gives_no_claims():
+    text = ("Written by Jane Roe on December 1, 2022\n\nPhoto: Reuters/Getty Images\n\n"
+            "Subscribe to read about Chinese police stations in Rome\n\nSign up for our newsletter\n\n"
+            "Written by Jane Roe on December 1, 2022\n")
+    assert extract_claims(text, published=PUBLISHED) == []
+
+
+def test_empty_text_and_bad_date():
+    assert extract_claims("", published=PUBLISHED) == []
+    with pytest.raises(ValueError):
+        extract_claims("Police stations in Rome.", published="15/12/2022")
+
+
+# -- the parts --------------------------------------------------------------------------------
+
+def test_gazetteer_gives_english_exonyms():
+    text = "Roma, 罗马, ローマ, 로마, Milano, 米兰, 米蘭, Firenze, Den Haag, Sicilia, Köln"
+    places = [h.payloads for h in scan(text)]
+    names = {c.locality for ps in places for p in ps if p[0] == "place" for c in p[2][:1]}
+    assert {"Rome", "Milan", "Florence", "The Hague", "Sicily", "Cologne"} <= names
+
+
+def test_gazetteer_skips_common_words_and_lowercase():
+    text = "It was a nice day for reading on a mobile phone at the bar; the police came."
+    assert not [h for h in scan(text) if any(p[0] == "place" for p in h.payloads)]
+
+
+def test_sentences_split_on_cjk_punctuation_and_keep_abbreviations():
+    text = "Mr. Smith met Dr. Jones in the U.S. on Monday. They talked.\n\n中国否认。荷兰政府下令关闭！这是真的吗？"
+    got = [text[s.start:s.end] for s in segment.sentences(text, "en")]
+    assert got == ["Mr. Smith met Dr. Jones in the U.S. on Monday.", "They talked.",
+                   "中国否认。", "荷兰政府下令关闭！", "这是真的吗？"]
+
+
+def test_sentence_broken_by_a_byline_is_joined_over_it():
+    text = ("To date, and despite the many stations found on its soil, the Italian government is\n\n"
+            "Written by A. Writer on May 1, 2023\n\n"
+            "among the few that have not opened an investigation into the police stations.")
+    sents = segment.sentences(text, "en")
+    assert len(sents) == 1 and sents[0].holes
+    found = extract_claims(text, published=PUBLISHED)
+    no_action = assert_has(found, "response.no_action", subject__country="IT")
+    assert no_action[0]["valid"]["from"] is None, "the byline's date is not the claim's"
+
+
+def test_local_segmentation_matches_full_segmentation():
+    for text in list(DOCS.values()) + [SEED.read_text(encoding="utf-8")]:
+        doc = Doc(text, language.detect(text), None)
+        full = {(s.start, s.end, s.holes, s.para) for s in doc.sentences}
+        for s in doc._sentences_with(F_TRIGGER | F_SPEECH | F_WEAK | F_PLACE):
+            assert (s.start, s.end, s.holes, s.para) in full
+
+
+def test_number_words_in_each_language():
+    cases = {"en": ("fifty-four and one hundred and two", [54, 102]), "it": ("undici e ventitré", [11, 23]),
+             "de": ("zwei und vierundfünfzig", [2, 54]), "fr": ("vingt et un, quatre-vingt-dix", [21, 90]),
+             "es": ("nueve y treinta y uno", [9, 31]), "nl": ("tweeëntwintig", [22]),
+             "pt": ("três e cento e dois", [3, 102]), "zh": ("五十四个和一百零二个、两个", [54, 102, 2])}
+    for lang, (text, want) in cases.items():
+        assert [n.value for n in numbers.find_numbers(text, 0, len(text), lang)] == want, lang
+    assert numbers.find_numbers("a three-year contract and Covid-19", 0, 34, "en") == []
+
+
+def test_dates_resolve_against_publication():
+    text = "in September 2022, in November, between 2016 and 2018, last year, 2022年9月"
+    got = [(d.value, d.to) for d in dates.find_dates(text, 0, len(text), "en", "2022-12-15")]
+    assert got == [("2022-09", None), ("2022-11", None), ("2016", "2018"), ("2021", None), ("2022-09", None)]
+
+
+def test_language_detection():
+    for key, text in DOCS.items():
+        want = {"zh_hant": "zh", "en_more": "en"}.get(key, key)
+        assert language.detect(text) == want, key
+
+
+def test_speaker_anaphora_and_carried_speech():
+    text = ("Safeguard Defenders published a new report on Monday. The NGO said 11 police stations operate in Italy.\n\n"
+            "According to Human Rights Watch, there are two police stations in Portugal. One of the stations is in Lisbon.")
+    found = extract_claims(text, published=PUBLISHED)
+    assert_has(found, "count.stations", value=11, scope__country="IT", said_by__name="Safeguard Defenders")
+    explicit = assert_has(found, "count.stations", value=2, said_by__name="Human Rights Watch")
+    carried = assert_has(found, "station.location", object__locality="Lisbon", said_by__name="Human Rights Watch")
+    assert carried[0]["confidence"] < explicit[0]["confidence"], "a carried speaker is less certain"
+
+
+def test_intimidation_and_places_that_are_only_near_a_station():
+    text = ("Chinese police stations were found in Canada.\n\n"
+            "Dissidents in Toronto said they were harassed and threatened by people linked to the station.")
+    found = extract_claims(text, published=PUBLISHED)
+    assert_has(found, "incident.intimidation", object__country="CA", object__locality="Toronto")
+    assert not find(found, "station.location", object__locality="Toronto")
+    assert not [c for c in found if c["said_by"]["name"] == "Toronto"], "a place is no speaker"
+
+
+def test_chinese_place_names_must_be_whole_words():
+    assert not find(extract_claims("政府增加州政府的海外警务服务站预算。", language="zh"), "station.location")
+    assert_has(extract_claims("加州有两个海外警务服务站。", language="zh"), "station.location",
+               object__locality="California")
