@@ -128,7 +128,7 @@ def _check_countries(where: str, d: dict | None) -> None:
 
 def _check_entity(where: str, d: dict | None) -> None:
     _check_countries(where, d)
-    if d and d.get("type") is not None and d["type"] not in ENTITY_TYPES:
+    if d and d.get("type") is not None and not (isinstance(d["type"], str) and d["type"] in ENTITY_TYPES):
         raise InvalidClaim(f"{where}.type {d['type']!r} is not one of {', '.join(sorted(ENTITY_TYPES))}")
 
 
@@ -149,13 +149,13 @@ def validate_claim(raw: object) -> dict:
     value = raw.get("value")
     if pred.counts and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
         raise InvalidClaim(f"{predicate} needs a non-negative integer value, got {value!r}")
-    if pred.values is not None and value not in pred.values:
+    if pred.values is not None and not (isinstance(value, str) and value in pred.values):
         raise InvalidClaim(f"{predicate} value {value!r} is not one of {', '.join(sorted(pred.values))}")
     stance = raw.get("stance") or "asserts"
-    if stance not in STANCES:
+    if not isinstance(stance, str) or stance not in STANCES:
         raise InvalidClaim(f"stance {stance!r} is not 'asserts' or 'denies'")
     qualifier = raw.get("qualifier")
-    if qualifier is not None and qualifier not in QUALIFIERS:
+    if qualifier is not None and not (isinstance(qualifier, str) and qualifier in QUALIFIERS):
         raise InvalidClaim(f"qualifier {qualifier!r} is not one of {', '.join(QUALIFIERS)}")
     said_by = raw.get("said_by") or {}
     if not isinstance(said_by, dict):
@@ -173,7 +173,8 @@ def validate_claim(raw: object) -> dict:
     if predicate in ("station.opened", "station.closed") and not valid_from:
         raise InvalidClaim(f"{predicate} needs valid.from (the date)")
     confidence = raw.get("confidence")
-    if confidence is not None and not (isinstance(confidence, (int, float)) and 0 <= confidence <= 1):
+    if confidence is not None and not (isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+                                       and 0 <= confidence <= 1):
         raise InvalidClaim(f"confidence must be a number between 0 and 1, got {confidence!r}")
     return {
         "predicate": predicate,
