@@ -42,6 +42,8 @@ _VOCABULARY = [
     Predicate("count.stations", "network", "value: integer; scope {country?, operator?}", counts=True),
     Predicate("count.stations_added", "network", "value: integer new since an earlier count", counts=True),
     Predicate("count.countries", "network", "value: integer", counts=True),
+    Predicate("count.countries_added", "network", "value: integer of countries new since an earlier count",
+              counts=True),
     Predicate("count.operators", "network", "value: integer (police jurisdictions)", counts=True),
     Predicate("count.staff", "network", "value: integer; scope {country?, stations?}", counts=True),
     Predicate("count.persuaded_returns", "network",
@@ -161,6 +163,12 @@ def validate_claim(raw: object) -> dict:
     if not isinstance(said_by, dict):
         raise InvalidClaim("said_by must be an object {name, country}")
     _check_countries("said_by", said_by)
+    speaker = {"name": said_by.get("name"), "country": said_by.get("country")}
+    if said_by.get("type") is not None:
+        # only where given, so that the ids of claims without it do not change
+        if said_by["type"] != "person":
+            raise InvalidClaim(f"said_by.type {said_by['type']!r} is not 'person' (the only speaker type)")
+        speaker["type"] = "person"
     valid = raw.get("valid") or {}
     if not isinstance(valid, dict):
         raise InvalidClaim("valid must be an object {from, to}")
@@ -184,7 +192,7 @@ def validate_claim(raw: object) -> dict:
         "scope": _compact(raw.get("scope")) or None,
         "qualifier": qualifier,
         "stance": stance,
-        "said_by": {"name": said_by.get("name"), "country": said_by.get("country")},
+        "said_by": speaker,
         "valid": {"from": valid_from, "to": valid_to},
         "excerpt": _check_excerpt_shape(raw.get("excerpt")),
         "confidence": confidence,
