@@ -301,7 +301,7 @@ def test_operator_seats_are_never_station_locations():
 
 
 def test_a_country_alone_gives_a_location_without_locality():
-    found = extract_claims("A police station in Hungary was closed in 2023.", published=PUBLISHED)
+    found = extract_claims("A Chinese police station in Hungary was closed in 2023.", published=PUBLISHED)
     loc = assert_has(found, "station.location", object__country="HU")
     assert "locality" not in loc[0]["object"]
     assert not find(found, "station.closed"), "a closure needs the station's town"
@@ -312,6 +312,11 @@ def test_chinese_numerals_and_more_than():
                            published=PUBLISHED)
     assert_has(found, "count.stations", value=54)
     assert_has(found, "count.stations", value=100, qualifier="more_than")
+
+
+def test_ordinary_police_stations_are_not_the_network():
+    assert extract_claims("A man was arrested at a police station in Leeds after a brawl, police said.",
+                          published=PUBLISHED) == []
 
 
 def test_page_furniture_alone_gives_no_claims():
@@ -351,7 +356,7 @@ def test_sentences_split_on_cjk_punctuation_and_keep_abbreviations():
 def test_sentence_broken_by_a_byline_is_joined_over_it():
     text = ("To date, and despite the many stations found on its soil, the Italian government is\n\n"
             "Written by A. Writer on May 1, 2023\n\n"
-            "among the few that have not opened an investigation into the police stations.")
+            "among the few that have not opened an investigation into the Chinese police stations.")
     sents = segment.sentences(text, "en")
     assert len(sents) == 1 and sents[0].holes
     found = extract_claims(text, published=PUBLISHED)
@@ -390,8 +395,9 @@ def test_language_detection():
 
 
 def test_speaker_anaphora_and_carried_speech():
-    text = ("Safeguard Defenders published a new report on Monday. The NGO said 11 police stations operate in Italy.\n\n"
-            "According to Human Rights Watch, there are two police stations in Portugal. One of the stations is in Lisbon.")
+    text = ("Safeguard Defenders published a new report on Monday. The NGO said 11 Chinese police stations operate "
+            "in Italy.\n\nAccording to Human Rights Watch, there are two Chinese police stations in Portugal. "
+            "One of the stations is in Lisbon.")
     found = extract_claims(text, published=PUBLISHED)
     assert_has(found, "count.stations", value=11, scope__country="IT", said_by__name="Safeguard Defenders")
     explicit = assert_has(found, "count.stations", value=2, said_by__name="Human Rights Watch")

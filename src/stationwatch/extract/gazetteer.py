@@ -190,6 +190,8 @@ def _flags(payloads: list[tuple]) -> int:
                 f |= F_WEAK
             if cat in ("advert", "credit"):
                 f |= F_FURNITURE
+            if cat == "network_terms":
+                f |= F_CHINA
         elif kind == "gov":
             f |= F_GOV
         elif kind == "org":
@@ -332,6 +334,8 @@ def _lexicon(b: _Builder) -> None:
         if category in WINDOW_ONLY:
             continue
         for lang, terms in by_lang.items():
+            if lang.startswith("_"):
+                continue
             for term in terms:
                 b.add(term, ("kw", category, lang))
     for gtype, by_lang in lex["government_nouns"].items():

@@ -337,7 +337,7 @@ class SentenceRules:
             confidence = 0.8
             if category is None and counter == "station" and self._place_counter(n) and v.doc.station_topic:
                 category, confidence = "station", 0.65  # 'Italy has 11 (places)': 意大利有11处
-        if category is None:
+        if category is None and self._bare(n):
             category = self._station_before(n)
             confidence = 0.75
         scope_place = None
@@ -386,6 +386,15 @@ class SentenceRules:
         if country:
             scope["country"] = country
         self.add(Draft("count.staff", confidence=confidence, subject={"type": "network"}, scope=scope or None, **base))
+
+    def _bare(self, n: Number) -> bool:
+        """A number that counts what was named before it ('stations to 102 across ...'),
+        not a noun of its own ('stations for 3 years'): only a small word or the end follows."""
+        tail = self.view.text[n.end:n.end + 20]
+        m = re.match(r"\s*([^\W\d_]+)", tail)
+        if not m or CJK.match(m.group(1)):
+            return True
+        return m.group(1).lower() in _after_bare_number(self.view.doc.lang)
 
     def _place_counter(self, n: Number) -> bool:
         """Measure words that count sites (处, 所, カ所, 곳), unlike the generic 个."""
@@ -766,6 +775,14 @@ class SentenceRules:
                 if c.speaker and c.speaker.country == CN and c.speaker.kind == "state":
                     return c.speaker
         return None
+
+
+@lru_cache(maxsize=16)
+def _after_bare_number(lang: str | None) -> frozenset[str]:
+    g = resources.table("grammar")
+    words = set(resources.per_language(g["locative"], lang)) | set(resources.per_language(g["list_join"], lang))
+    words |= set(g["range_join"]) | set(resources.per_language(g["after_bare_number"], lang))
+    return frozenset(w.lower() for w in words)
 
 
 def _list_join(view: View, a: int, b: int) -> bool:
