@@ -418,3 +418,187 @@ def test_chinese_place_names_must_be_whole_words():
     assert not find(extract_claims("政府增加州政府的海外警务服务站预算。", language="zh"), "station.location")
     assert_has(extract_claims("加州有两个海外警务服务站。", language="zh"), "station.location",
                object__locality="California")
+
+
+# -- generalization: phenomena met in real reporting (texts written for these tests) ----------
+
+def _claims(text: str, language: str | None = None) -> list[dict]:
+    return extract_claims(text, published="2022-12-01", language=language)
+
+
+@pytest.mark.parametrize("text, station, actor", [
+    ("The Chinese consulate in Vancouver dismissed reports of a secret police station in Richmond.",
+     "Richmond", "Vancouver"),
+    ("La fiscalía de Sevilla investiga una comisaría china clandestina en Málaga.", "Málaga", "Seville"),
+    ("Die Staatsanwaltschaft München ermittelt gegen eine chinesische Polizeistation in Augsburg.",
+     "Augsburg", "Munich"),
+    ("Three Chinese police stations operate in Montreal, the Ottawa Citizen and the Toronto Star reported.",
+     "Montreal", "Toronto"),
+    ("Le tribunal de Nanterre a été saisi du cas d'un commissariat chinois clandestin à Marseille.",
+     "Marseille", "Nanterre"),
+    ("中国驻大阪总领事馆否认在京都设有任何海外警务服务站。", "Kyoto", "Osaka"),
+])
+def test_the_seat_of_an_embassy_court_prosecutor_or_newspaper_is_not_a_station_location(text, station, actor):
+    found = _claims(text)
+    assert_has(found, "station.location", object__locality=station)
+    assert not find(found, "station.location", object__locality=actor), text
+
+
+@pytest.mark.parametrize("text, country", [
+    ("The Irish government ordered the closure of a Chinese police station in Cork.", "IE"),
+    ("Il governo italiano ha ordinato la chiusura della stazione di polizia cinese di Bologna.", "IT"),
+    ("O governo português ordenou o encerramento do posto de polícia chinês em Coimbra.", "PT"),
+    ("De Nederlandse regering heeft bevolen de Chinese politiepost in Utrecht te sluiten.", "NL"),
+    ("La Moncloa exigió el cierre de la comisaría china de Zaragoza.", "ES"),
+    ("爱尔兰政府已要求中国关闭设在科克的海外警务服务站。", "IE"),
+])
+def test_an_order_to_close_is_a_closure_order_not_a_closure(text, country):
+    found = _claims(text)
+    assert_has(found, "response.closure_order", subject__country=country)
+    assert not find(found, "station.closed"), text
+
+
+@pytest.mark.parametrize("text, city", [
+    ("The Chinese police station in Cork has closed, the Irish government said.", "Cork"),
+    ("Die chinesische Polizeistation in Graz wurde im März geschlossen.", "Graz"),
+    ("La stazione di polizia cinese di Bologna è stata chiusa.", "Bologna"),
+    ("De Chinese politiepost in Utrecht is inmiddels gesloten.", "Utrecht"),
+    ("科克的海外警务服务站已经关闭。", "Cork"),
+    ("대구의 중국 비밀경찰서는 폐쇄됐다.", "Daegu"),
+])
+def test_a_reported_closure_is_a_closure(text, city):
+    found = _claims(text)
+    assert_has(found, "station.closed", subject__locality=city)
+    assert not find(found, "response.closure_order"), text
+
+
+def test_a_closure_still_to_come_or_denied_is_none():
+    for text in ("The Chinese police station in Cork has not closed yet, activists said.",
+                 "The Chinese police station in Cork will close next month.",
+                 "La stazione di polizia cinese di Bologna deve chiudere entro marzo."):
+        assert not find(_claims(text), "station.closed"), text
+
+
+@pytest.mark.parametrize("text, value, scope, operator_city, seat", [
+    ("Safeguard Defenders counts 14 Chinese police stations in Spain, including one in Valencia run by "
+     "Qingtian police.", 14, {"country": "ES"}, "Valencia", "Qingtian"),
+    ("Laut Safeguard Defenders gibt es in Deutschland mindestens vier chinesische Polizeistationen, darunter "
+     "eine in Frankfurt, die von der Polizei aus Wenzhou betrieben wird.", 4, {"country": "DE"}, "Frankfurt", "Wenzhou"),
+    ("Selon l'ONG, la Belgique compte trois antennes de police chinoises, dont une à Anvers gérée par la "
+     "police de Fuzhou.", 3, {"country": "BE"}, "Antwerp", "Fuzhou"),
+    ("据该组织统计，荷兰共有三个海外警务服务站，其中一个位于鹿特丹，由福州公安局设立。", 3, {"country": "NL"},
+     "Rotterdam", "Fuzhou"),
+])
+def test_the_operator_of_one_station_is_not_the_scope_of_the_count(text, value, scope, operator_city, seat):
+    found = _claims(text)
+    counts = assert_has(found, "count.stations", value=value)
+    assert all(c["scope"] == scope for c in counts), counts
+    assert_has(found, "station.operator", subject__locality=operator_city, object__seat=seat)
+
+
+def test_the_operator_of_the_counted_stations_is_in_the_scope():
+    found = _claims("Three police stations in Oslo run by the Fuzhou police were found, the NGO said.")
+    assert_has(found, "count.stations", value=3, scope={"country": "NO", "locality": "Oslo", "operator": "Fuzhou"})
+
+
+@pytest.mark.parametrize("text, country", [
+    ("La procura di Bologna apre un'indagine sulla stazione di polizia cinese di Modena.", "IT"),
+    ("Die Staatsanwaltschaft hat ein Ermittlungsverfahren gegen die chinesische Polizeistation in Graz "
+     "eingeleitet, teilte das österreichische Innenministerium mit.", "AT"),
+    ("La police belge a ouvert une enquête sur le commissariat chinois clandestin de Liège.", "BE"),
+    ("La Policía Nacional abrió una investigación sobre la comisaría china de Bilbao.", "ES"),
+    ("Het OM heeft een onderzoek ingesteld naar de Chinese politiepost in Utrecht.", "NL"),
+    ("西班牙警方已对马德里的中国海外警务服务站展开调查。", "ES"),
+    ("法国检方已就里昂的中国海外警务服务站立案调查。", "FR"),
+])
+def test_investigations_in_many_wordings(text, country):
+    assert_has(_claims(text), "response.investigation", subject__country=country)
+
+
+@pytest.mark.parametrize("text, predicate, country", [
+    ("The Dutch foreign ministry said two Chinese police stations in Amsterdam had closed.", "station.closed", "NL"),
+    ("Il ministero degli Esteri italiano ha confermato che a Prato opera una stazione di polizia cinese.",
+     "station.location", "IT"),
+    ("Die Bundesregierung bestätigte eine chinesische Polizeistation in Hamburg.", "station.location", "DE"),
+    ("Ottawa said the Chinese police stations in Toronto had closed.", "station.closed", "CA"),
+    ("Madrid ha confirmado que hay dos comisarías chinas en Valencia.", "count.stations", "ES"),
+    ("荷兰外交部表示，鹿特丹的海外警务服务站已经关闭。", "station.closed", "NL"),
+    ("Pékin a démenti l'existence d'un commissariat chinois à Lyon.", "network.policing_abroad", "CN"),
+    ("北京否认在米兰设立海外警务服务站。", "network.policing_abroad", "CN"),
+    ("China's embassy denied that it runs police stations in Canada.", "network.policing_abroad", "CN"),
+])
+def test_state_speakers_carry_their_country(text, predicate, country):
+    assert_has(_claims(text), predicate, said_by__country=country)
+
+
+def test_stations_named_before_are_referred_back_to():
+    text = ("Two Chinese police stations were found in Oslo last year. The stations were set up by the Fuzhou "
+            "police in 2019. A further outpost was identified in Trondheim, run by police from Nantong.")
+    found = _claims(text)
+    assert_has(found, "station.operator", subject__locality="Oslo", object__seat="Fuzhou")
+    assert_has(found, "station.opened", subject__locality="Oslo", valid__from="2019")
+    assert_has(found, "station.location", object__locality="Trondheim")
+    assert_has(found, "station.operator", subject__locality="Trondheim", object__seat="Nantong")
+    assert not find(found, "station.operator", subject__locality="Trondheim", object__seat="Fuzhou")
+    pt = _claims("Um posto de polícia chinês foi descoberto em Coimbra. O posto é gerido pela polícia de Wenzhou.")
+    assert_has(pt, "station.operator", subject__locality="Coimbra", object__seat="Wenzhou")
+    zh = _claims("加拿大警方在多伦多发现一处中国海外警务服务站。该站点由温州市公安局设立。")
+    assert_has(zh, "station.operator", subject__locality="Toronto", object__seat="Wenzhou")
+
+
+def test_stations_are_not_carried_too_far_or_without_a_reference():
+    text = ("A Chinese police station was found in Oslo. Norway summoned the Chinese ambassador. "
+            "The ministry said it would act. Officials met on Monday. Fuzhou police run many offices abroad.")
+    assert not find(_claims(text), "station.operator", subject__locality="Oslo")
+
+
+def test_chinese_denials_give_administrative_services_in_every_language():
+    cases = {"it": "L'ambasciata cinese ha negato che si tratti di stazioni di polizia: sarebbero centri di "
+                   "servizio per il rinnovo dei passaporti.",
+             "es": "La embajada china negó que existan comisarías y afirmó que son oficinas de ayuda administrativa.",
+             "de": "Die chinesische Botschaft bestritt die Existenz von Polizeistationen und sprach von Hilfe "
+                   "beim Umtausch von Führerscheinen."}
+    for lang, text in cases.items():
+        found = _claims(text)
+        assert_has(found, "station.activity", value="administrative_services", said_by__country="CN")
+        assert_has(found, "network.policing_abroad", stance="denies", said_by__country="CN")
+
+
+def test_host_acknowledgement_and_counts_in_a_city():
+    de = _claims("Die Bundesregierung hat Kenntnis von drei chinesischen Polizeistationen in Deutschland.")
+    assert_has(de, "response.acknowledgement", subject__country="DE")
+    assert_has(de, "count.stations", value=3, scope={"country": "DE"}, said_by__country="DE")
+    en = _claims("Safeguard Defenders says there are four Chinese police stations in Toronto.")
+    assert_has(en, "count.stations", value=4, scope={"country": "CA", "locality": "Toronto"})
+    es = _claims("Según la ONG, hay cinco comisarías chinas en Valencia y dos en Sevilla.")
+    assert_has(es, "count.stations", value=5, scope={"country": "ES", "locality": "Valencia"})
+    assert_has(es, "count.stations", value=2, scope={"country": "ES", "locality": "Seville"})
+    two = _claims("Two Chinese police stations in Amsterdam and Rotterdam were closed, the NGO said.")
+    assert_has(two, "count.stations", value=2, scope={"country": "NL"})
+    probe = _claims("Canada's RCMP said it is investigating reports of three Chinese police stations in Toronto.")
+    assert not find(probe, "response.acknowledgement"), "investigating reports is not confirming"
+
+
+def test_a_denied_station_is_a_denial():
+    found = _claims("China's embassy denied that it runs a police station in Dublin.")
+    assert_has(found, "station.location", object__locality="Dublin", stance="denies", said_by__country="CN")
+    assert not find(found, "station.location", stance="asserts")
+
+
+def test_a_district_named_with_its_city():
+    found = _claims("A Chinese police station operated in London's Croydon district, the report said.")
+    assert_has(found, "station.location", object__locality="Croydon")
+    assert not find(found, "station.location", object__locality="London")
+    it = _claims("La polizia ha chiuso la stazione di polizia cinese di via Milano a Prato.")
+    assert_has(it, "station.location", object__locality="Prato")
+    assert not find(it, "station.location", object__locality="Milan"), "a street named after a town"
+
+
+@pytest.mark.parametrize("text", [
+    "A fight broke out near a Chinese supermarket in Leeds; police later held a man at the police station.",
+    "Ein chinesischer Tourist meldete den Diebstahl seines Passes auf der Polizeiwache in Köln.",
+    "Un turista cinese ha denunciato il furto in commissariato a Venezia.",
+    "大阪府警は、中国籍の男を窃盗の疑いで逮捕し、大阪市内の警察署で調べている。",
+])
+def test_a_police_station_in_a_story_about_something_else_yields_nothing(text):
+    assert _claims(text) == []

@@ -38,10 +38,16 @@ def extract_claims(text: str, *, published: str | None = None, language: str | N
             ctx.para, ctx.current = sent.para, None
         view = View(doc, sent)
         speech = SentenceSpeech(view, ctx)
+        ctx.station_age += 1
         if view.triggered:
             before = lambda s=sent: _previous_countries(doc, s)  # noqa: E731 - read only if needed
-            for draft in SentenceRules(view, speech, ctx, before).run():
+            rules = SentenceRules(view, speech, ctx, before)
+            for draft in rules.run():
                 claims.append(_finish(draft, view, speech))
+            if rules.linked:
+                ctx.station_places, ctx.station_age = rules.linked, 0
+            elif rules.carried:
+                ctx.station_age = 0  # 'the stations' again: still the same ones
     claims += _acknowledgements(claims)
     return _dedupe(claims)
 
@@ -88,12 +94,15 @@ def _countries(view: View) -> list[str]:
 
 
 def _acknowledgements(claims: list[dict]) -> list[dict]:
-    """A host government that counts stations on its own soil acknowledges they exist."""
+    """A host government that counts stations on its own soil acknowledges they exist
+    (not when what it counts is what it investigates: 'investigating reports of three')."""
+    probed = {(c["excerpt"]["start"], c["subject"]["country"]) for c in claims
+              if c["predicate"] == "response.investigation"}
     out = []
     for c in claims:
         country = (c["scope"] or {}).get("country")
         if c["predicate"] == "count.stations" and country and country != CN \
-                and c["said_by"]["country"] == country:
+                and c["said_by"]["country"] == country and (c["excerpt"]["start"], country) not in probed:
             out.append(dict(c, predicate="response.acknowledgement",
                             subject={"country": country, "type": "government"},
                             value=None, scope=None, qualifier=None,

@@ -15,13 +15,25 @@ from functools import cached_property, lru_cache
 from . import dates as dates_mod
 from . import numbers as numbers_mod
 from . import resources
-from .gazetteer import (F_ACTOR, F_CHINA, F_COUNTRY, F_FURNITURE, F_GOV, F_PLACE, F_SPEECH, F_STATION,
-                        F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, hits, raw_matches)
+from .gazetteer import (F_ACTOR, F_CHINA, F_COUNTRY, F_FURNITURE, F_GOV, F_NETWORK, F_PLACE, F_SPEECH,
+                        F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, hits, raw_matches)
 from .normalize import CJK, fold
 from .segment import LocalSegmenter, Sentence, sentences, word_count
 
 # A sentence whose matches carry none of these bits is skipped unread.
 F_READ = F_TRIGGER | F_SPEECH | F_PLACE | F_WEAK | F_ACTOR | F_GOV
+_SENTENCE_PUNCT = re.compile(r"[.;!?。；！？\n]")
+
+
+@lru_cache(maxsize=1)
+def _running_words() -> re.Pattern:
+    """Words for running or opening something, in every language we read."""
+    cats = resources.table("lexicon")["categories"]
+    words = {w.strip("*").lower() for cat in ("open", "operate") for lang, ws in cats[cat].items()
+             if not lang.startswith("_") for w in ws}
+    latin = sorted((w for w in words if not CJK.search(w)), key=len, reverse=True)
+    cjk = sorted((w for w in words if CJK.search(w)), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in latin) + r")|" + "|".join(map(re.escape, cjk)), re.I)
 
 
 @dataclass(slots=True)
@@ -63,21 +75,51 @@ class Doc:
         # covers the original text up to about e), what the document holds, and where
         # the matches are that may make a sentence worth reading.
         self._raw_ends: list[int] = []
-        self._marked: list[tuple[int, int]] = []
+        self._marked: list[tuple[int, int, int]] = []
         doc_flags = 0
         for end_idx, v in self._raw:
             self._raw_ends.append(end_idx)
             if v is not None:
                 doc_flags |= v[4]
                 if v[4] & F_READ:
-                    self._marked.append((end_idx - v[0] + v[1], v[4]))
+                    self._marked.append((end_idx - v[0] + v[1], end_idx - v[2], v[4]))
         self.segmenter = LocalSegmenter(text, lang, self._furniture_words, bool(doc_flags & F_FURNITURE))
-        self.station_topic = bool(doc_flags & F_STATION)
         # A text that never names China, a Chinese body or a PRC bureau is not about this
         # network, whatever police stations it mentions (a brawl at a station in Leeds).
         self.about_china = bool(doc_flags & F_CHINA)
+        # Its police stations are the network's only when the text ties one to China:
+        # a word only the network has, a PRC bureau, or China named next to a station
+        # word ('Chinese police stations', 'stazioni di polizia cinesi'). A Chinese
+        # restaurant near a police station in Lille ties nothing.
+        self.network_link = bool(doc_flags & F_NETWORK) or \
+            (self.about_china and bool(doc_flags & F_STATION) and self._china_next_to_station())
+        self.station_topic = bool(doc_flags & F_STATION) and self.network_link
         self._countries_named: set[str] | None = None
         self._cache: dict[int, list[Mention]] = {}
+
+    def _china_next_to_station(self) -> bool:
+        """In one sentence, a station word and China: qualifying it ('Chinese police
+        stations', 'comisarías chinas'), running or opening it ('China has set up 48 police
+        stations'), or speaking of it as a state ('Beijing', 'the Chinese embassy')."""
+        stations = [(a, b) for a, b, f in self._marked if f & F_STATION]
+        china = [(a, b, f) for a, b, f in self._marked if f & F_CHINA]
+        govs = [(a, b) for a, b, f in self._marked if f & F_GOV]
+        text = self.text
+        for a, b in stations:
+            for c, d, f in china:
+                lo, hi = (d, a) if d <= a else (b, c) if b <= c else (a, a)
+                gap = text[lo:hi]
+                if hi - lo > 400 or _SENTENCE_PUNCT.search(gap):
+                    continue
+                words = word_count(gap)
+                if words <= 2 or f & F_ACTOR:
+                    return True
+                if words <= 8 and _running_words().search(gap):
+                    return True
+                if any((y <= c and word_count(text[y:c]) <= 3 or d <= x and word_count(text[d:x]) <= 3)
+                       and not _SENTENCE_PUNCT.search(text[min(y, d):max(x, c)]) for x, y in govs):
+                    return True  # 'the Chinese embassy', 'ambasciata cinese', '中国驻爱尔兰大使馆'
+        return False
 
     @cached_property
     def sentences(self) -> list[Sentence]:
@@ -109,7 +151,7 @@ class Doc:
         out: list[Sentence] = []
         seen: set[int] = set()
         last: Sentence | None = None
-        for pos, flags in self._marked:
+        for pos, _, flags in self._marked:
             if not flags & wanted:
                 continue
             if last is not None and last.start <= pos < last.end:
@@ -153,13 +195,18 @@ class Doc:
         if self._countries_named is None:
             named = set()
             for _, v in self._raw:
-                if v is None or not v[4] & F_COUNTRY:
+                if v is None or not v[4] & (F_COUNTRY | F_PLACE):
                     continue
                 for p in v[3]:
                     if p[0] == "demonym":
                         named.add(p[1])
                     elif p[0] == "place":
                         named.update(c.country for c in p[2] if c.locality is None)
+                        first = p[2][0]
+                        if first.capital or all(c.country == first.country or c.population * 5 <= first.population
+                                                for c in p[2][1:]):
+                            # 'Madrid says ... Valencia', 'Valencia y Sevilla': Spain's Valencia
+                            named.add(first.country)
             self._countries_named = named
         return self._countries_named
 
@@ -179,7 +226,10 @@ class Doc:
                 if m.kind == "place":
                     self._resolve_place(m)
             if self.lang == "zh":
-                out = _within_chinese_words(self.text, sent, out)
+                out = _within_chinese_words(self.folded, sent, out)  # simplified: jieba knows 伦敦, not 倫敦
+            split = _split_keywords(self.lang)
+            if split is not None:
+                out = _with_split_keywords(self.text, sent, out, split)
         self._cache[sent.index] = out
         return out
 
@@ -229,11 +279,44 @@ class Doc:
                     break
         m.place, m.country = best, best.country
 
+@lru_cache(maxsize=16)
+def _split_keywords(lang: str | None) -> tuple[re.Pattern, dict[str, list[tuple[str, re.Pattern]]]] | None:
+    """German and Dutch separable verbs ('wies die Vorwürfe zurück'): a pattern for their
+    first parts, and for each first part its categories and the pattern of its last part."""
+    table = resources.table("grammar")["split_keywords"].get(lang or "")
+    if not table:
+        return None
+    by_first: dict[str, list[tuple[str, re.Pattern]]] = {}
+    for cat, first, last in table:
+        by_first.setdefault(first, []).append((cat, re.compile(rf"(?<!\w){re.escape(last)}(?!\w)", re.I)))
+    firsts = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in sorted(by_first, key=len, reverse=True))
+                        + r")(?!\w)", re.I)
+    return firsts, by_first
+
+
+_CLAUSE_END = re.compile(r"[.;:!?]")
+
+
+def _with_split_keywords(text: str, sent: Sentence, mentions: list[Mention], split) -> list[Mention]:
+    firsts, by_first = split
+    added = []
+    for m in firsts.finditer(text, sent.start, sent.end):
+        stop = _CLAUSE_END.search(text, m.end(), sent.end)
+        end = stop.start() if stop else sent.end
+        for cat, last in by_first[m.group().lower()]:
+            if last.search(text, m.end(), end) and not any(
+                    x.kind == "kw" and x.cat == cat and x.start <= m.start() < x.end for x in mentions):
+                added.append(Mention(m.start(), m.end(), "kw", cat))
+    if not added:
+        return mentions
+    return sorted(mentions + added, key=lambda x: x.start)
+
+
 _SHORT_HAN = re.compile(r"^[\u4e00-\u9fff]{2}$")
 
 
 def _within_chinese_words(text: str, sent: Sentence, mentions: list[Mention]) -> list[Mention]:
-    """Drop two-character Chinese place names that cut across a word ('加州' in '增加州政府').
+    """Drop two-character Chinese place names that start inside a word ('加州' in '增加州政府').
 
     Written Chinese has no spaces, so a short name can sit astride two words; jieba's
     segmentation of the sentence (only when such a name is found) tells us where the
@@ -243,7 +326,8 @@ def _within_chinese_words(text: str, sent: Sentence, mentions: list[Mention]) ->
     if not short:
         return mentions
     bounds = _word_bounds(text[sent.start:sent.end])
-    bad = {id(m) for m in short if (m.start - sent.start) not in bounds or (m.end - sent.start) not in bounds}
+    # A name must start a word; it may end inside one ('英国内政部' is one word to jieba).
+    bad = {id(m) for m in short if (m.start - sent.start) not in bounds}
     return [m for m in mentions if id(m) not in bad] if bad else mentions
 
 
@@ -305,6 +389,8 @@ class View:
     @cached_property
     def stations(self) -> list[Mention]:
         """Station mentions; bare 'stations'/'offices' count only in a document about stations."""
+        if not self.doc.network_link:
+            return []
         cats = ("station", "station_weak") if self.doc.station_topic else ("station",)
         return self.kws(*cats)
 

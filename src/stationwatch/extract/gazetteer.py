@@ -27,7 +27,7 @@ import ahocorasick
 from . import resources
 from .normalize import HANGUL, fold, fold_term, is_cjk
 
-SCHEMA = 13  # bump when the payload layout changes
+SCHEMA = 14  # bump when the payload layout changes
 # Lexicon categories of very common words, read in small windows by the rules instead.
 WINDOW_ONLY = frozenset({"added", "global"})
 # Keyword categories that make a sentence worth the rules' time.
@@ -40,9 +40,10 @@ SPEECH = frozenset({"speech_before", "speech_after", "speech_forward", "anaphor_
 # Bits stored with every key, so a sentence can be skipped without reading its matches.
 # F_SPEECH marks speech verbs and anaphors ('said', 'the NGO'), F_ACTOR named speakers
 # ('Safeguard Defenders'), F_GOV government nouns ('the ministry').
-# F_CHINA marks a mention of China, the Chinese state or a PRC bureau.
-F_TRIGGER, F_SPEECH, F_PLACE, F_COUNTRY, F_STATION, F_WEAK, F_FURNITURE, F_ACTOR, F_GOV, F_CHINA = \
-    1, 2, 4, 8, 16, 32, 64, 128, 256, 512
+# F_CHINA marks a mention of China, the Chinese state or a PRC bureau; F_NETWORK a word
+# that only this network has ('overseas police station', '海外警务服务站') or a PRC bureau.
+F_TRIGGER, F_SPEECH, F_PLACE, F_COUNTRY, F_STATION, F_WEAK, F_FURNITURE, F_ACTOR, F_GOV, F_CHINA, F_NETWORK = \
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024
 CITY_MIN_POPULATION = 15000
 ALTERNATE_MIN_POPULATION = 50000  # Latin alternate names of smaller towns add more noise than recall
 CJK_ALTERNATE_MIN_POPULATION = 100000
@@ -191,7 +192,7 @@ def _flags(payloads: list[tuple]) -> int:
             if cat in ("advert", "credit"):
                 f |= F_FURNITURE
             if cat == "network_terms":
-                f |= F_CHINA
+                f |= F_CHINA | F_NETWORK
         elif kind == "gov":
             f |= F_GOV
         elif kind == "org":
@@ -201,7 +202,7 @@ def _flags(payloads: list[tuple]) -> int:
             if p[2] == "CN":
                 f |= F_CHINA
         elif kind == "bureau":
-            f |= F_TRIGGER | F_CHINA
+            f |= F_TRIGGER | F_CHINA | F_NETWORK
         elif kind == "place":
             f |= F_PLACE
             if any(c.locality is None or c.capital for c in p[2]):

