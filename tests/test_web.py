@@ -31,7 +31,7 @@ def built(tmp_path):
 
 @pytest.fixture
 def client(built):
-    with TestClient(create_app(store=built["store"])) as c:
+    with webstore.client(create_app(store=built["store"])) as c:
         yield c
 
 
@@ -163,7 +163,7 @@ def test_claim_fields_are_escaped_everywhere(tmp_path, built):
                                     "note": "</script><script>alert(1)</script>"}], 1),
                         origin="t", source={"title": "x</title><script>1</script>", "published": "2024-01-01",
                                             "url": "javascript:alert(1)"})
-    with TestClient(create_app(store=store)) as c:
+    with webstore.client(create_app(store=store)) as c:
         cid = c.get("/api/claims", params={"predicate": "station.location", "country": "DE"}).json()["claims"][0]["id"]
         for path in ["/review", f"/claims/{cid}", "/sources", "/search?q=pwned"]:
             html = c.get(path).text
@@ -362,7 +362,7 @@ def fake_ingest(store, target, hints: Hints, accept_above, reviewer):
 
 def test_add_sources_runs_in_background_and_shows_failures(built):
     app = create_app(store=built["store"], ingest=fake_ingest)
-    with TestClient(app) as c:
+    with webstore.client(app) as c:
         text = "Notes <script>window.__pwned=9</script> on the 海外警务 network."
         r = c.post("/add", data={"urls": "https://example.invalid/report\n", "title": "Notes", "published": "2024-05"},
                    files=[("files", ("notes <x>.txt", text.encode(), "text/plain"))], headers=SAME_ORIGIN,
@@ -389,7 +389,7 @@ def test_add_sources_runs_in_background_and_shows_failures(built):
 def test_missing_extractor_is_a_visible_failure(built):
     def broken(*a):
         raise ImportError("cannot import name 'extract_claims'")
-    with TestClient(create_app(store=built["store"], ingest=broken)) as c:
+    with webstore.client(create_app(store=built["store"], ingest=broken)) as c:
         c.post("/add", data={"urls": "https://example.invalid/a"}, headers=SAME_ORIGIN)
         deadline = time.time() + 5
         while c.get("/api/jobs").json()["pending"] and time.time() < deadline:
@@ -480,7 +480,7 @@ def test_a_slow_ingest_does_not_hold_up_review_decisions(built):
         store.record_failure(target, "gave up")  # a write: under the app's write lock
         return FakeOutcome(status="failed", error="gave up")
 
-    with TestClient(create_app(store=built["store"], ingest=slow)) as c:
+    with webstore.client(create_app(store=built["store"], ingest=slow)) as c:
         c.post("/add", data={"urls": "https://example.invalid/slow"}, headers=SAME_ORIGIN)
         while not started:
             time.sleep(0.01)

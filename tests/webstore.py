@@ -66,3 +66,20 @@ def build(db_url: str) -> dict:
     ids = summary.claim_ids
     return {"store": store, "doc_id": doc.id, "marseille": ids[0], "lyon": ids[1], "lyon_operator": ids[2],
             "count_fr": ids[3], "investigation_fr": ids[4]}
+
+
+def client(app, **kwargs):
+    """A TestClient that sends its session's CSRF token with every request, as the app's own
+    pages and scripts do (the token comes from GET /api/session when the client starts)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    class CsrfClient(TestClient):
+        def __enter__(self):
+            super().__enter__()
+            self.headers["x-csrf-token"] = self.get("/api/session").json()["csrf"]
+            return self
+
+    return CsrfClient(app, **kwargs)

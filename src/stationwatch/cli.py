@@ -654,12 +654,12 @@ def resolve_judge_cmd(
     left: Annotated[str, typer.Argument(help="Station or record id (or a 6+ character prefix).")],
     right: Annotated[str, typer.Argument(help="Station or record id (or a 6+ character prefix).")],
     judgement: Annotated[JudgementArg, typer.Argument(help="same, different or unsure.")],
-    by: Annotated[Optional[str], typer.Option(help="Who judges (recorded with the time).")] = None,
+    by: Annotated[Optional[str], typer.Option(help="Who judges (recorded with the time; default cli:<login>).")] = None,
 ):
     """Record that two stations are the same, different, or that you are unsure. The latest
     judgement of a pair is in force; earlier ones stay in the ledger."""
     from .resolve.review import judge
-    r = judge(State.store(), left, right, judgement.value, by=by)
+    r = judge(State.store(), left, right, judgement.value, by=by or cli_actor())
     out.print(f"{escape(r['left']['label'])} [bold]{judgement.value}[/] {escape(r['right']['label'])}: "
               f"now {r['status']}" + (f" (station {r['station']})" if r["status"] == "merged" else ""), highlight=False)
 
@@ -714,7 +714,7 @@ def grade_source(
     by: Annotated[Optional[str], typer.Option(help="Who grades (recorded in the ledger).")] = None,
 ):
     """Grade how reliable a source is."""
-    sid = State.store().grade_source(source, reliability, by)
+    sid = State.store().grade_source(source, reliability, by or cli_actor())
     out.print(f"source {sid[:12]} graded {reliability.upper()}")
 
 
@@ -725,7 +725,7 @@ def grade_claim(
     by: Annotated[Optional[str], typer.Option(help="Who grades (recorded in the ledger).")] = None,
 ):
     """Grade how credible one claim is."""
-    cid = State.store().grade_claim(claim, credibility, by)
+    cid = State.store().grade_claim(claim, credibility, by or cli_actor())
     out.print(f"claim {cid[:10]} graded {credibility}")
 
 
@@ -869,6 +869,133 @@ def report_cmd(
     err.print(summary, highlight=False, markup=False)
 
 
+# -- accounts and names to protect ----------------------------------------------------------
+
+user_app = new_app("Accounts of the web app: viewer (reads the protected view), editor (reads everything, "
+                   "makes every change), admin (also manages users). Passwords are read from a prompt or "
+                   "--password-stdin, never from the command line; they are stored as argon2id hashes.")
+app.add_typer(user_app, name="user")
+protect_app = new_app("Names of people to protect (targets, relatives, witnesses): redacted as \"[person]\" in "
+                      "every public view and export, in any script; claims they speak are left out. Used for "
+                      "nothing else: no person pages, no search by person.")
+app.add_typer(protect_app, name="protect")
+
+
+class RoleArg(str, Enum):
+    viewer = "viewer"
+    editor = "editor"
+    admin = "admin"
+
+
+class PersonRoleArg(str, Enum):
+    target = "target"
+    relative = "relative"
+    witness = "witness"
+    other = "other"
+
+
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")]
+
+
+def cli_actor() -> str:
+    """Who a change made from the command line is recorded as."""
+    import getpass
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:
+        return "cli"
+
+
+def read_password(from_stdin: bool) -> str:
+    from .accounts import PasswordError, hash_password
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return hash_password(password)
+    except PasswordError as e:
+        raise fail(str(e)) from None
+
+
+@user_app.command("add")
+def user_add(name: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ - @).")],
+             role: Annotated[RoleArg, typer.Option("--role", help="viewer, editor or admin.")],
+             password_stdin: PasswordStdin = False):
+    """Add an account. The first one switches the web app to logins for everyone."""
+    user = State.store().add_user(name, role.value, read_password(password_stdin), by=cli_actor())
+    out.print(f"added {escape(user['name'])} ({user['role']})", highlight=False)
+
+
+@user_app.command("list")
+def user_list(format: Annotated[Fmt, typer.Option("--format")] = Fmt.table):
+    """Every account with its role and whether it is active."""
+    users = State.store().users()
+    if format is Fmt.json:
+        print(json.dumps([{**u, "created_at": u["created_at"].isoformat() if u["created_at"] else None}
+                          for u in users], indent=2))
+        return
+    for u in users:
+        out.print(f"{escape(u['name']):<24} {u['role']:<7} {'active' if u['active'] else 'disabled'}", highlight=False)
+    out.print(f"{len(users)} users")
+
+
+@user_app.command("passwd")
+def user_passwd(name: str, password_stdin: PasswordStdin = False):
+    """Set a new password (ends the user's sessions)."""
+    State.store().set_password(name, read_password(password_stdin), by=cli_actor())
+    out.print(f"new password set for {escape(name)}", highlight=False)
+
+
+@user_app.command("role")
+def user_role(name: str, role: Annotated[RoleArg, typer.Argument(help="viewer, editor or admin.")]):
+    """Change a user's role (ends their sessions)."""
+    State.store().set_role(name, role.value, by=cli_actor())
+    out.print(f"{escape(name)} is now {role.value}", highlight=False)
+
+
+@user_app.command("remove")
+def user_remove(name: str):
+    """Disable an account (it stays, so the audit trail keeps its name; `user enable` undoes it)."""
+    State.store().set_active(name, False, by=cli_actor())
+    out.print(f"{escape(name)} disabled", highlight=False)
+
+
+@user_app.command("enable")
+def user_enable(name: str):
+    """Enable a disabled account again."""
+    State.store().set_active(name, True, by=cli_actor())
+    out.print(f"{escape(name)} enabled", highlight=False)
+
+
+@protect_app.command("add")
+def protect_add(name: Annotated[str, typer.Argument(help="The name as written in the sources.")],
+                alias: Annotated[Optional[list[str]], typer.Option("--alias", help=(
+                    "Another spelling or script (repeatable): 王靖渝, Wang Jing-yu."))] = None,
+                role: Annotated[PersonRoleArg, typer.Option("--role")] = PersonRoleArg.other):
+    """Protect a person's name: redacted in every public view and export from now on."""
+    entry = State.store().protect(name, aliases=alias or [], role=role.value, by=cli_actor())
+    out.print(f"protected (entry {entry})")
+
+
+@protect_app.command("list")
+def protect_list(all_: Annotated[bool, typer.Option("--all", help="Also entries no longer protected.")] = False):
+    """The register, to maintain it (it is shown nowhere else but to admins in the web app)."""
+    entries = State.store().sensitive_names(include_removed=all_)
+    for e in entries:
+        aliases = ", ".join(e["aliases"] or [])
+        out.print(f"{e['id']:>4}  {escape(e['name'])}{'  (' + escape(aliases) + ')' if aliases else ''}  "
+                  f"{escape('[' + e['role'] + ']')}{'' if e['active'] else '  removed'}", highlight=False)
+    out.print(f"{len(entries)} names")
+
+
+@protect_app.command("remove")
+def protect_remove(entry: Annotated[int, typer.Argument(help="Entry id (see `protect list`).")]):
+    """Stop protecting a name."""
+    State.store().unprotect(entry, by=cli_actor())
+    out.print(f"entry {entry} no longer protected")
+
+
 # -- formatting helpers -----------------------------------------------------------------
 
 def shorten(text: str, width: int) -> str:
@@ -920,18 +1047,38 @@ def fmt_scope(scope: dict) -> str:
 
 @app.command("serve")
 def serve_cmd(
-    host: Annotated[str, typer.Option(help="Address to listen on. Keep 127.0.0.1 unless others must reach it.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on. Keep 127.0.0.1 unless others must reach it "
+                                           "(then add accounts first, or serve --public).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    public: Annotated[bool, typer.Option("--public", help=(
+        "Serve only the public view, read-only, to anyone: no claims about people, protected names "
+        "redacted, no original files, no review or accounts."))] = False,
+    https: Annotated[bool, typer.Option("--https", help=(
+        "The app is reached over https (behind a TLS proxy): session cookies are marked Secure."))] = False,
 ):
-    """Serve the web app: map, station register, sources, review queue, search, JSON API (/docs)."""
+    """Serve the web app: map, station register, sources, review queue, search, JSON API (/docs).
+
+    Without accounts it serves this machine only; with accounts (`stationwatch user add`)
+    everything needs a login."""
     import uvicorn
 
     from .web import create_app
     from .web.security import loopback_hosts
-    web_app = create_app(State.db, allowed_hosts=loopback_hosts(host))
+    store = State.store()
+    local = loopback_hosts(host) is not None
+    accounts = store.has_users()
+    if not local and not public and not accounts:
+        raise fail(f"no accounts in this store, so it serves this machine only: add a user first "
+                   f"(stationwatch user add NAME --role admin) to serve on {host}, or serve --public")
+    web_app = create_app(store=store, allowed_hosts=loopback_hosts(host), public=public, https=https)
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"stationwatch: serving {State.db} on http://{shown}:{port} (Ctrl-C stops)", highlight=False)
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    mode = ("the public view, read-only" if public else "with accounts: log in at /login" if accounts
+            else "no accounts: this machine only (add one with `stationwatch user add NAME --role admin`)")
+    err.print(f"stationwatch: serving {State.db} on http://{shown}:{port}, {mode} (Ctrl-C stops)", highlight=False)
+    if not local and not https and accounts and not public:
+        err.print("warning: passwords and session cookies cross the network unencrypted; put a TLS proxy "
+                  "in front and pass --https", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning", proxy_headers=True)
 
 
 def main() -> None:

@@ -72,10 +72,10 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
     (a file) or stdout; the other formats write one file, or stdout without `output`.
     """
     from ..query.export_views import document_names, snapshot
-    from .public import public_claims
+    from .public import public_filter, redactor_for
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
-    snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_claims if public else None,
+    snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_filter(store) if public else None,
                     public=public)
     scope = f"as of {snap.as_of.isoformat()}" + (f", known at {snap.known_at.isoformat()}" if snap.known_at else "") \
         + (", public" if public else "")
@@ -103,7 +103,11 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
         raise ExportError("--table applies to --format csv only")
     if fmt == "ftm":
         from . import ftm
-        text = ftm.render(snap, document_names(store))
+        names = document_names(store)
+        if public:  # a file name can name a person too
+            redactor = redactor_for(store)
+            names = {k: redactor.redact(v) for k, v in names.items()}
+        text = ftm.render(snap, names)
         what = f"{text.count(chr(10))} FollowTheMoney entities"
     elif fmt == "geojson":
         from . import geojson

@@ -24,7 +24,7 @@ from ..query.export_views import (Snapshot, country_rows, denials, response_time
                                   station_rows)
 from ..store import Store
 from . import ExportError, charts, write_atomic
-from .public import public_claims
+from .public import public_filter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUALIFIER = {"at_least": "at least", "more_than": "more than", "about": "about", "at_most": "at most"}
@@ -91,7 +91,7 @@ def _svg_uri(svg: str) -> str:
 
 def build(store: Store, *, as_of: dt.date, known_at: dt.date | None = None) -> dict:
     """Everything the template shows, with the note numbers already assigned in reading order."""
-    snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_claims, public=True)
+    snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_filter(store), public=True)
     omitted = len(store.claims(status="accepted", known_at=known_at)) - len(snap.claims)
     in_view = snap.in_view
     if not in_view:

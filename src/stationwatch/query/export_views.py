@@ -65,8 +65,9 @@ def snapshot(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | 
     if claim_filter is not None:
         claims = claim_filter(claims)
     current, superseded = reported(claims, as_of)
-    return Snapshot(as_of, known_at, claims, station_states(claims, as_of), current, superseded,
-                    public=public)
+    # people's same/different judgements merge and split stations here as in `tally`
+    return Snapshot(as_of, known_at, claims, station_states(claims, as_of, store.judgements()), current,
+                    superseded, public=public)
 
 
 def _first(values: Iterable[str | None]) -> str | None:

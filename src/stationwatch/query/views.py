@@ -14,13 +14,13 @@ it unchanged: the web app's figures are the CLI's figures by construction.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import dates, geo, stations
+from ..export.public import NO_NAMES, Redactor, public_claims, redactor_for
 from ..model import canonical_json, country_name, source_id
 from ..store import Store, claim_country
 from . import claim_start, explain_country, in_effect, speaker, station_states, tally
@@ -35,11 +35,18 @@ def today() -> dt.date:
 # -- snapshots ---------------------------------------------------------------------------
 
 class Snapshot:
-    """Every claim of the store at one version, with memoized answers."""
+    """Every claim of the store at one version, with memoized answers.
 
-    def __init__(self, version: object, claims: list[dict], store: Store | None = None):
+    A `public` snapshot holds only what the public view may show (`export.public`): accepted
+    claims about institutions, registered names redacted (`redactor`); it never falls back
+    to the store for claims."""
+
+    def __init__(self, version: object, claims: list[dict], store: Store | None = None, *,
+                 public: bool = False, redactor: Redactor = NO_NAMES):
         self.version = version
         self.store = store
+        self.public = public
+        self.redactor = redactor
         self.all = claims
         self.by_id = {c["id"]: c for c in claims}
         self._memo: dict[tuple, object] = {}
@@ -63,6 +70,8 @@ class Snapshot:
                min_reliability: str | None = None, max_credibility: int | None = None,
                **other) -> list[dict]:
         if any(v is not None for v in other.values()):
+            if self.public:
+                raise TypeError(f"a public snapshot cannot filter claims by {', '.join(other)}")
             # a filter this snapshot does not know: ask the store itself (right, if slower)
             return self.store.claims(status=status, predicate=predicate, country=country, known_at=known_at,
                                      min_reliability=min_reliability, max_credibility=max_credibility, **other)
@@ -95,16 +104,21 @@ class Snapshot:
         # Anything else `query` asks of a store (judgements, grades, ...) comes from the
         # store itself; every write moves the ledger head, so memoized answers stay right.
         store = self.__dict__.get("store")
-        if store is None or name.startswith("_"):
+        if store is None or name.startswith("_") or (self.__dict__.get("public") and name not in PUBLIC_STORE_READS):
             raise AttributeError(name)
         return getattr(store, name)
 
 
-class Views:
-    """The snapshot cache of one store."""
+# What a public snapshot may still ask of the store: nothing about people.
+PUBLIC_STORE_READS = frozenset({"judgements"})
 
-    def __init__(self, store: Store):
+
+class Views:
+    """The snapshot cache of one store; with `public`, of its public view (`export.public`)."""
+
+    def __init__(self, store: Store, *, public: bool = False):
         self.store = store
+        self.public = public
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -121,7 +135,12 @@ class Views:
             if self._snap is None or self._snap.version != version:
                 # Read after the version: if a write lands in between, the snapshot holds
                 # more than its version says, and the next request reloads anyway.
-                self._snap = Snapshot(version, self.store.claims(), self.store)
+                if self.public:
+                    redactor = redactor_for(self.store)
+                    claims = public_claims(self.store.claims(status="accepted"), redactor)
+                    self._snap = Snapshot(version, claims, self.store, public=True, redactor=redactor)
+                else:
+                    self._snap = Snapshot(version, self.store.claims(), self.store)
             return self._snap
 
 
@@ -132,20 +151,18 @@ def cached_tally(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, histo
                      lambda: tally(snap, as_of=as_of, known_at=known_at, history=history))
 
 
-def _judgements(snap: Snapshot) -> list | None:
-    """People's same/different decisions about stations, where the store records them."""
-    if "judgements" not in inspect.signature(station_states).parameters:
-        return None
-    get = getattr(snap.store, "judgements", None) if snap.store is not None else None
-    return snap.memo(("judgements",), get) if get else None
+def judgements(snap: Snapshot) -> list:
+    """People's same/different decisions about stations (Store.judgements), once per version."""
+    if snap.store is None:
+        return []
+    return snap.memo(("judgements",), snap.store.judgements)
 
 
 def states(snap: Snapshot, as_of: dt.date, known_at: dt.date | None):
-    """The station states `query.tally` computes for the same dates (memoized)."""
+    """The station states `query.tally` computes for the same dates (memoized): stations
+    merged and split by the judgements, as the CLI's."""
     def compute():
-        claims = snap.claims(status="accepted", known_at=known_at)
-        judgements = _judgements(snap)
-        return station_states(claims, as_of, judgements) if judgements is not None else station_states(claims, as_of)
+        return station_states(snap.claims(status="accepted", known_at=known_at), as_of, judgements(snap))
     return snap.memo(("states", as_of, known_at), compute)
 
 
@@ -313,9 +330,9 @@ def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt
                 grouped[c["predicate"]].append(c)
             order = sorted(grouped, key=lambda p: (GROUP_ORDER.index(p) if p in GROUP_ORDER else 99, p))
             loc = geo.locate(s.country, s.locality)
+            # candidates about this station's place, compared as places (Milano is Milan)
             pending = [c for c in snap.claims(status="candidate")
-                       if stations.is_station_claim(c) and stations.place_of(c)[0] == s.country
-                       and stations.fold(stations.place_of(c)[1]) == stations.fold(s.locality)]
+                       if stations.is_station_claim(c) and _at_place(s, *stations.place_of(c))]
             return {"id": s.id, "label": s.label, "country": s.country, "locality": s.locality,
                     "operator": s.operator, "present": st.present,
                     "status": "closed" if st.closed_by else ("operating" if st.present else "not yet reported"),
@@ -327,6 +344,12 @@ def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt
                     "in_effect": {c["id"]: in_effect(c, as_of) for c in claims}}
         return None
     return snap.memo(("station", station_id, as_of, known_at), compute)
+
+
+def _at_place(station: stations.Station, country: str | None, locality: str | None) -> bool:
+    if locality is None or station.locality is None:
+        return country == station.country and locality is None and station.locality is None
+    return station.at(country, locality)
 
 
 def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -461,10 +484,12 @@ class Segment:
     page: int | None = None  # a page starts here
     focus: bool = False  # part of the excerpt asked for
     hit: bool = False  # part of the search match asked for
+    redacted: bool = False  # part of a protected name: not shown
+    redaction_starts: bool = False  # the first piece of one: shown as "[person]"
 
 
 def segments(text: str, claims: list[dict], *, focus: str | None = None, pages: list | None = None,
-             hit: tuple[int, int] | None = None) -> list[Segment]:
+             hit: tuple[int, int] | None = None, redact: list[tuple[int, int]] | None = None) -> list[Segment]:
     """The text cut at every excerpt boundary, each piece knowing the claims that cover it.
 
     Overlapping excerpts (one sentence behind seven claims) are fine: a piece carries all
@@ -482,6 +507,9 @@ def segments(text: str, claims: list[dict], *, focus: str | None = None, pages: 
             page_at[start] = number
     if hit and 0 <= hit[0] < hit[1] <= len(text):
         cuts.update(hit)
+    redact = [(s, e) for s, e in redact or () if 0 <= s < e <= len(text)]
+    for s, e in redact:
+        cuts.update((s, e))
     points = sorted(cuts)
     starts: dict[int, list[str]] = defaultdict(list)
     for s, _e, cid in spans:
@@ -499,6 +527,9 @@ def segments(text: str, claims: list[dict], *, focus: str | None = None, pages: 
         seg = Segment(text[a:b], [cid for _, _, cid in active], starts.get(a, []), page_at.get(a))
         seg.focus = bool(focus_span and focus_span[0] <= a and b <= focus_span[1])
         seg.hit = bool(hit and hit[0] <= a and b <= hit[1])
+        span = next(((s, e) for s, e in redact if s <= a and b <= e), None)
+        if span:
+            seg.redacted, seg.redaction_starts = True, a == span[0]
         out.append(seg)
     return out
 

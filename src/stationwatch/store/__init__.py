@@ -22,6 +22,7 @@ from .. import dates, stations
 from ..model import (REVIEW_STATUSES, InvalidClaim, check_credibility, check_excerpt_against,
                      check_reliability, claim_id, source_id, validate_claim)
 from . import dialect, ledger
+from .accounts import AccountsMixin
 from .schema import captures as captures_t
 from .schema import claims as claims_t
 from .schema import documents as documents_t
@@ -83,7 +84,7 @@ def default_url() -> str:
     return os.environ.get("STATIONWATCH_DB") or "sqlite:///stationwatch.db"
 
 
-class Store:
+class Store(AccountsMixin):
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
         try:
@@ -117,11 +118,14 @@ class Store:
     def import_claims(self, records: Iterable[tuple[int, object]], *, origin: str,
                       source: dict | None = None, document: Document | None = None,
                       accept: bool = False, accept_above: float | None = None,
-                      reviewer: str | None = None, unit: str | None = None) -> ImportSummary:
+                      reviewer: str | None = None, unit: str | None = None,
+                      by: str | None = None) -> ImportSummary:
         """Validate every record, then write all of them in one transaction, or none.
 
         `accept` accepts every candidate; `accept_above` those with at least that confidence.
+        `by` is who imports (recorded in the ledger; default: the reviewer).
         """
+        by = by or reviewer
         rows, srcs, summary = {}, {}, ImportSummary()
         with dialect.write_transaction(self.engine) as conn:
             known_docs = {document.id: document.text} if document else {}
@@ -141,16 +145,16 @@ class Store:
                 srcs.setdefault(doc_source["id"], doc_source)
             events = []
             if document:
-                events += self._add_document(conn, document)
+                events += self._add_document(conn, document, by)
                 conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
             for src in srcs.values():
                 if conn.execute(dialect.insert_ignoring_duplicates(self.engine, sources_t), src).rowcount:
-                    events.append(ledger.source_event(src))
+                    events.append(ledger.source_event(src, by))
             existing = self._existing_claim_ids(conn, list(rows))
             fresh = [r for cid, r in rows.items() if cid not in existing]
             if fresh:
                 conn.execute(claims_t.insert(), fresh)
-            events += [ledger.claim_event(r) for r in fresh]
+            events += [ledger.claim_event(r, by) for r in fresh]
             ledger.append(conn, events)
             summary.added, summary.duplicates = len(fresh), len(rows) - len(fresh)
             summary.claim_ids = list(rows)
@@ -184,7 +188,7 @@ class Store:
             raise InvalidClaim(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
         return _claim_row(claim, cid, src_row["id"], status, raw), src_row
 
-    def _add_document(self, conn: Connection, doc: Document) -> list:
+    def _add_document(self, conn: Connection, doc: Document, by: str | None = None) -> list:
         """Store a document once; returns the ledger events of what was new."""
         row = {
             "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
@@ -195,7 +199,7 @@ class Store:
         if not conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), row).rowcount:
             return []
         dialect.index_document(conn, doc.id, doc.text)
-        events = [ledger.document_event(row)]
+        events = [ledger.document_event(row, by)]
         if doc.capture:
             capture = {"id": hashlib.sha256(doc.capture).hexdigest(), "document_id": doc.id,
                        "url": (doc.fetched or {}).get("url") or doc.name,
@@ -262,7 +266,7 @@ class Store:
             events = []
             if not self._existing_claim_ids(conn, [row["id"]]):
                 conn.execute(claims_t.insert(), row)
-                events.append(ledger.claim_event(row))
+                events.append(ledger.claim_event(row, reviewer))
             else:  # the corrected claim was already there: the edit accepts it
                 conn.execute(claims_t.update().where(claims_t.c.id == row["id"]).values(
                     status="accepted", reviewer=reviewer, reviewed_at=now()))
@@ -331,7 +335,7 @@ class Store:
 
     def search(self, query: str, limit: int = 50) -> list[dict]:
         """Documents containing `query`, each with the first match and its context."""
-        query = query.strip()
+        query = query.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
         if not query:
             return []
         with self.engine.connect() as conn:
@@ -436,6 +440,18 @@ class Store:
             row = conn.execute(select(ledger_t).where(ledger_t.c.seq == seq)).mappings().first()
             return dict(row) if row else None
 
+    def ledger_entries(self, *, before: int | None = None, limit: int = 500) -> list[dict]:
+        """Ledger entries, newest first (those numbered below `before`), payloads decoded:
+        what the audit page shows."""
+        import json
+
+        from .schema import ledger as ledger_t
+        q = select(ledger_t).order_by(ledger_t.c.seq.desc()).limit(limit)
+        if before is not None:
+            q = q.where(ledger_t.c.seq < before)
+        with self.engine.connect() as conn:
+            return [dict(r, payload=json.loads(r["payload"])) for r in conn.execute(q).mappings()]
+
     def captures(self, document_id: str) -> list[dict]:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(select(captures_t).where(
@@ -518,6 +534,7 @@ def _claim_row(claim: dict, cid: str, src_id: str, status: str, raw: dict) -> di
         "subject": claim["subject"], "object": claim["object"], "value": claim["value"],
         "scope": claim["scope"], "qualifier": claim["qualifier"], "stance": claim["stance"],
         "said_by_name": claim["said_by"]["name"], "said_by_country": claim["said_by"]["country"],
+        "said_by_type": claim["said_by"].get("type"),
         "valid_from": claim["valid"]["from"], "valid_to": claim["valid"]["to"],
         "excerpt_start": ex.get("start"), "excerpt_end": ex.get("end"), "excerpt_text": ex.get("text"),
         "excerpt_page": ex.get("page"), "confidence": claim["confidence"], "note": raw.get("note"),
@@ -548,6 +565,8 @@ def _claim_dict(row) -> dict:
     }
     if row["document_id"]:
         out["source"]["document"] = row["document_id"]
+    if row["said_by_type"]:
+        out["said_by"]["type"] = row["said_by_type"]
     if row["note"]:
         out["note"] = row["note"]
     for link in ("edited_from", "superseded_by"):

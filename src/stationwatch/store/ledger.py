@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from ..model import canonical_json
-from .schema import captures, claims, documents, judgements, ledger, sources
+from .schema import (captures, claims, documents, judgements, ledger, secrets, sensitive_names, sources,
+                     users)
 
 GENESIS = "0" * 64
 
@@ -31,10 +32,20 @@ DIGEST_FIELDS = {
     "documents": ("id", "media_type", "text", "language", "title", "name", "size", "recorded_at"),
     "captures": ("id", "document_id", "url", "retrieved_at", "recorded_at"),
     "judgements": ("id", "left_id", "right_id", "judgement", "score", "reasons", "judged_by", "judged_at"),
+    "users": ("id", "name", "created_by", "created_at"),
+    "secrets": ("id", "value", "recorded_at"),
+    "sensitive_names": ("id", "name", "aliases", "role", "added_by", "added_at"),
 }
+# Columns added later that a digest covers only where they hold a value, so that what older
+# entries vouch for stays the same (an older claim has no speaker type).
+OPTIONAL_DIGEST_FIELDS = {"claims": ("said_by_type",)}
 # Fields that change after a row is written, each through events of its own (review, grading).
 MUTABLE_FIELDS = {"claims": ("status", "reviewer", "superseded_by", "credibility"),
-                  "sources": ("reliability",), "documents": (), "captures": (), "judgements": ()}
+                  "sources": ("reliability",), "documents": (), "captures": (), "judgements": (),
+                  "users": ("role", "active", "password_hash"), "secrets": (),
+                  "sensitive_names": ("active",)}
+# Mutable fields the ledger holds only a digest of (never a password hash itself).
+DIGESTED_FIELDS = {("users", "password_hash")}
 REVIEW_FIELDS = MUTABLE_FIELDS["claims"]
 
 
@@ -51,11 +62,22 @@ def _plain(value):
 
 def row_digest(table: str, row) -> str:
     fields = DIGEST_FIELDS[table]
-    return hashlib.sha256(canonical_json([_plain(row[f]) for f in fields]).encode()).hexdigest()
+    values = [_plain(row[f]) for f in fields]
+    for f in OPTIONAL_DIGEST_FIELDS.get(table, ()):
+        if row.get(f) if isinstance(row, dict) else row[f]:
+            values.append([f, _plain(row[f])])
+    return hashlib.sha256(canonical_json(values).encode()).hexdigest()
+
+
+def _mutable_value(table: str, name: str, value):
+    if (table, name) in DIGESTED_FIELDS and value is not None:
+        return hashlib.sha256(str(value).encode()).hexdigest()
+    return value
 
 
 def mutable_state(table: str, row) -> dict:
-    return {f: row.get(f) if isinstance(row, dict) else row[f] for f in MUTABLE_FIELDS[table]}
+    return {f: _mutable_value(table, f, row.get(f) if isinstance(row, dict) else row[f])
+            for f in MUTABLE_FIELDS[table]}
 
 
 def review_state(row) -> dict:
@@ -88,16 +110,17 @@ def append(conn: Connection, events: Iterable[tuple[str, str, dict]]) -> int:
     return len(rows)
 
 
-def document_event(row) -> tuple[str, str, dict]:
-    return "document.stored", row["id"], {"row": row_digest("documents", row)}
+def document_event(row, by: str | None = None) -> tuple[str, str, dict]:
+    return "document.stored", row["id"], {"row": row_digest("documents", row), "by": by}
 
 
 def capture_event(row) -> tuple[str, str, dict]:
     return "capture.stored", row["id"], {"row": row_digest("captures", row)}
 
 
-def source_event(row) -> tuple[str, str, dict]:
-    return "source.recorded", row["id"], {"row": row_digest("sources", row), **mutable_state("sources", row)}
+def source_event(row, by: str | None = None) -> tuple[str, str, dict]:
+    return "source.recorded", row["id"], {"row": row_digest("sources", row), **mutable_state("sources", row),
+                                           "by": by}
 
 
 def source_graded_event(source_id: str, reliability: str | None, who: str | None):
@@ -108,12 +131,36 @@ def claim_graded_event(claim_id: str, credibility: int | None, who: str | None):
     return "claim.graded", claim_id, {"credibility": credibility, "by": who}
 
 
-def claim_event(row) -> tuple[str, str, dict]:
-    return "claim.recorded", row["id"], {"row": row_digest("claims", row), **review_state(row)}
+def claim_event(row, by: str | None = None) -> tuple[str, str, dict]:
+    return "claim.recorded", row["id"], {"row": row_digest("claims", row), **review_state(row), "by": by}
 
 
 def judgement_event(row) -> tuple[str, str, dict]:
-    return "entity.judged", str(row["id"]), {"row": row_digest("judgements", row)}
+    return "entity.judged", str(row["id"]), {"row": row_digest("judgements", row), "by": row.get("judged_by"),
+                                             "judgement": row.get("judgement")}
+
+
+def user_event(row, by: str | None) -> tuple[str, str, dict]:
+    return "user.added", str(row["id"]), {"row": row_digest("users", row), **mutable_state("users", row), "by": by}
+
+
+def user_changed_event(row, change: str, by: str | None) -> tuple[str, str, dict]:
+    """A change of role, password or active flag; carries the user's whole mutable state."""
+    return "user.changed", str(row["id"]), {**mutable_state("users", row), "change": change, "by": by}
+
+
+def secret_event(row) -> tuple[str, str, dict]:
+    return "secret.created", row["id"], {"row": row_digest("secrets", row)}
+
+
+def sensitive_event(row, by: str | None) -> tuple[str, str, dict]:
+    # the name itself stays out of the ledger (and so out of the audit page): only its digest
+    return "sensitive.added", str(row["id"]), {"row": row_digest("sensitive_names", row),
+                                               **mutable_state("sensitive_names", row), "by": by}
+
+
+def sensitive_removed_event(row_id: int, by: str | None) -> tuple[str, str, dict]:
+    return "sensitive.removed", str(row_id), {"active": False, "by": by}
 
 
 def review_event(claim_id: str, status: str, reviewer: str | None, superseded_by: str | None = None):
@@ -121,7 +168,9 @@ def review_event(claim_id: str, status: str, reviewer: str | None, superseded_by
 # an event that changes some mutable fields of a row: event -> (table, fields it sets)
 _CHANGES = {"claim.reviewed": ("claims", ("status", "reviewer", "superseded_by")),
             "claim.graded": ("claims", ("credibility",)),
-            "source.graded": ("sources", ("reliability",))}
+            "source.graded": ("sources", ("reliability",)),
+            "user.changed": ("users", ("role", "active", "password_hash")),
+            "sensitive.removed": ("sensitive_names", ("active",))}
 
 
 # -- verification ------------------------------------------------------------------------
@@ -164,7 +213,8 @@ def _expect(expected: dict, e: dict) -> None:
     payload = json.loads(e["payload"])
     kind = e["event"]
     table = {"document.stored": "documents", "source.recorded": "sources", "claim.recorded": "claims",
-             "capture.stored": "captures", "entity.judged": "judgements"}.get(kind)
+             "capture.stored": "captures", "entity.judged": "judgements", "user.added": "users",
+             "secret.created": "secrets", "sensitive.added": "sensitive_names"}.get(kind)
     if table:
         expected[table][e["ref"]] = {"seq": e["seq"], "row": payload["row"],
                                      **{f: payload.get(f) for f in MUTABLE_FIELDS[table]}}
@@ -176,7 +226,8 @@ def _expect(expected: dict, e: dict) -> None:
 
 def verify(conn: Connection) -> list[Problem]:
     """Every way the store differs from what its ledger vouches for; empty when intact."""
-    expected: dict = {"documents": {}, "sources": {}, "claims": {}, "captures": {}, "judgements": {}}
+    expected: dict = {"documents": {}, "sources": {}, "claims": {}, "captures": {}, "judgements": {},
+                      "users": {}, "secrets": {}, "sensitive_names": {}}
     problems = list(verify_chain(conn, expected))
     if problems:
         return problems
@@ -185,6 +236,9 @@ def verify(conn: Connection) -> list[Problem]:
     problems += _verify_table(conn, "captures", captures, expected["captures"])
     problems += _verify_captures_bytes(conn)
     problems += _verify_table(conn, "judgements", judgements, expected["judgements"])
+    problems += _verify_table(conn, "users", users, expected["users"])
+    problems += _verify_table(conn, "secrets", secrets, expected["secrets"])
+    problems += _verify_table(conn, "sensitive_names", sensitive_names, expected["sensitive_names"])
     problems += _verify_table(conn, "sources", sources, expected["sources"])
     problems += _verify_table(conn, "claims", claims, expected["claims"])
     return problems
@@ -193,7 +247,7 @@ def verify(conn: Connection) -> list[Problem]:
 def _verify_table(conn: Connection, name: str, table, expected: dict) -> list[Problem]:
     problems, seen = [], set()
     mutable = MUTABLE_FIELDS[name]
-    cols = [table.c[f] for f in DIGEST_FIELDS[name] + mutable]
+    cols = [table.c[f] for f in DIGEST_FIELDS[name] + OPTIONAL_DIGEST_FIELDS.get(name, ()) + mutable]
     for row in conn.execution_options(yield_per=5000).execute(select(*cols).order_by(table.c.id)).mappings():
         rid = str(row["id"])
         seen.add(rid)

@@ -1,7 +1,7 @@
 """Tables of the store. Migrations in ../migrations create exactly these."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Table, Text)
 
 metadata = MetaData()
@@ -89,6 +89,7 @@ claims = Table(
     Column("edited_from", String(32)),  # a reviewer's edit is a new claim; this is the original
     Column("superseded_by", String(32)),  # on the original: the edit that replaced it
     Column("credibility", Integer),  # Admiralty 1-6; changed by grading events
+    Column("said_by_type", String(20)),  # "person" where the speaker is one; else null
     Index("ix_claims_status_predicate", "status", "predicate"),
     Index("ix_claims_country", "country"),
     Index("ix_claims_source", "source_id"),
@@ -128,4 +129,33 @@ judgements = Table(
     Column("judged_by", Text),  # a person, or "auto:0.93" for --auto-above
     Column("judged_at", DateTime(timezone=True), nullable=False),
     Index("ix_judgements_pair", "left_id", "right_id"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False),  # unique (case-insensitively), checked under the write lock
+    Column("role", String(10), nullable=False),  # viewer | editor | admin; changed by events
+    Column("password_hash", Text, nullable=False),  # argon2id; the ledger holds only its digest
+    Column("active", Boolean, nullable=False),  # False: disabled (users are never deleted)
+    Column("created_by", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+secrets = Table(
+    "secrets", metadata,
+    Column("id", String(40), primary_key=True),  # "session": the key that signs session cookies
+    Column("value", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+sensitive_names = Table(
+    "sensitive_names", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),  # a person to protect: redacted wherever the record is public
+    Column("aliases", JSON),  # other spellings and scripts
+    Column("role", String(10), nullable=False),  # target | relative | witness | other
+    Column("active", Boolean, nullable=False),  # False: no longer redacted (removed by an editor)
+    Column("added_by", Text),
+    Column("added_at", DateTime(timezone=True), nullable=False),
 )

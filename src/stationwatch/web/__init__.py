@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..query.views import Views
 from ..store import Store
 from .assets import STATIC
+from .auth import Auth, csrf_protect
 from .jobs import Ingester
 from .security import Guard
 
@@ -36,16 +37,21 @@ The record behind the pages, as JSON. Every figure carries the ids of the claims
 Dates: `as_of` selects by valid time (the situation in the world on that day), `known_at` by
 knowledge time (only sources published by then). Partial dates work: `2022`, `2022-10`.
 Writes (`POST`) are review decisions and edits; they are accepted only from this app's
-own origin.
+own origin, with the session's CSRF token in an `X-CSRF-Token` header (`GET /api/session`
+gives it). Where the store has accounts, log in first (`POST /login`, a form with `name`,
+`password` and `csrf`); viewers get the protected view, writes need the editor role.
 """
 
 
 def create_app(db_url: str | None = None, *, allowed_hosts: set[str] | None = None,
-               ingest: Callable | None = None, store: Store | None = None) -> FastAPI:
+               ingest: Callable | None = None, store: Store | None = None, public: bool = False,
+               https: bool = False) -> FastAPI:
     """The app over the store at `db_url` (default: $STATIONWATCH_DB, else ./stationwatch.db).
 
     `allowed_hosts` restricts the Host header (the CLI passes the loopback names when it
     serves on a loopback address); `ingest` replaces `pipeline.ingest_one` (tests).
+    `public` serves only the public view (export.public), read-only, to anyone, whatever
+    the accounts; `https` marks session cookies Secure (the app is behind TLS).
     """
     store = store or Store(db_url)
     write_lock = threading.Lock()
@@ -58,14 +64,19 @@ def create_app(db_url: str | None = None, *, allowed_hosts: set[str] | None = No
         ingester.shutdown()
 
     app = FastAPI(title="stationwatch", version=_version(), description=API_DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan,
+                  dependencies=[Depends(csrf_protect)])
     app.state.store = store
     app.state.views = Views(store)
+    app.state.public_views = Views(store, public=True)
+    app.state.public = public
     app.state.write_lock = write_lock
     app.state.ingester = ingester
 
-    from . import api, pages
+    from . import admin, api, pages
     app.include_router(api.router)
+    app.include_router(admin.router)
+    app.include_router(admin.session_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -83,7 +94,8 @@ def create_app(db_url: str | None = None, *, allowed_hosts: set[str] | None = No
         problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
         return pages.error_page(request, 422, problems)
 
-    app.add_middleware(Guard, allowed_hosts=allowed_hosts)
+    app.add_middleware(Auth, store=store, public=public, https=https)
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts)  # outermost: host and origin first
     return app
 
 
@@ -91,7 +103,7 @@ def _warm(app: FastAPI) -> None:
     """Load the claims and the gazetteer before the first reader asks."""
     try:
         from ..query import views
-        snap = app.state.views.snapshot()
+        snap = (app.state.public_views if app.state.public else app.state.views).snapshot()
         views.markers(snap, views.today(), None)
     except Exception:  # warming is an optimisation; a real request reports real errors
         pass

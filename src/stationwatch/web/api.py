@@ -10,7 +10,7 @@ from ..model import country_name, is_country
 from ..query import views
 from ..store import StoreError
 from . import forms
-from .pages import WhenDep, _claim_or_404, decide, reviewer_of
+from .pages import WhenDep, _claim_or_404, decide, reviewer_of, search_documents, views_of, visible_documents
 
 router = APIRouter(prefix="/api")
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api")
 def api_tally(request: Request, w: WhenDep, history: bool = False) -> dict:
     """What `stationwatch tally --format json` prints: documented stations (by country and
     operator) and the figures speakers reported, each with the ids of its claims."""
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     return views.cached_tally(snap, w.as_of, w.known_at, history)
 
 
@@ -30,7 +30,7 @@ def api_stations(request: Request, w: WhenDep,
     """Stations standing or closed on `as_of`, with status, contested flag, claim ids and
     map coordinates (the centre of the station's city; `precision: capital` where the
     gazetteer does not know the locality and the capital stands in)."""
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     points = {p["id"]: p for p in views.markers(snap, w.as_of, w.known_at)["points"]}
     out = []
     for st in views.states(snap, w.as_of, w.known_at):
@@ -51,7 +51,7 @@ def api_stations(request: Request, w: WhenDep,
 
 @router.get("/stations/{station_id}", tags=["figures"], summary="One station and its claims")
 def api_station(request: Request, station_id: str, w: WhenDep) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     st = views.station_detail(snap, station_id, w.as_of, w.known_at)
     if st is None:
         raise HTTPException(404, "no station with this id")
@@ -66,7 +66,7 @@ def api_station(request: Request, station_id: str, w: WhenDep) -> dict:
 def api_country(request: Request, cc: str, w: WhenDep) -> dict:
     if not is_country(cc.upper()):
         raise HTTPException(404, f"{cc} is not an ISO 3166-1 alpha-2 code")
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     c = views.country_detail(snap, cc, w.as_of, w.known_at)
     return {"country": c["country"], "name": c["name"], "documented": c["documented"], "stations": c["stations"],
             "reported_by_speaker": dict(c["reported_by_speaker"]),
@@ -79,7 +79,7 @@ def _event(e: dict) -> dict:
 
 @router.get("/timeline", tags=["figures"], summary="Reported counts and government responses over time")
 def api_timeline(request: Request, w: WhenDep, country: str | None = None) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     cc = country.upper() if country else None
     counts = [{k: v for k, v in p.items() if k not in ("claims", "start")} | {"claim_ids": [c["id"] for c in p["claims"]]}
               for p in views.reported_series(snap, w.as_of, w.known_at, country=cc)]
@@ -97,7 +97,7 @@ def api_claims(request: Request,
                    description="stored: as the store lists them; confidence: most confident first")] = "stored",
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                offset: Annotated[int, Query(ge=0)] = 0) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     if q:
         rows = views.search_claims(snap, q, limit=10**9)
         rows = [c for c in rows if (not status or c["status"] == status)]
@@ -117,14 +117,16 @@ def api_claims(request: Request,
 
 @router.get("/claims/{claim_id}", tags=["claims"], summary="One claim, with its edit history")
 def api_claim(request: Request, claim_id: str) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     c = _claim_or_404(snap, request, claim_id)
     return {**c, "history": [h["id"] for h in views.claim_history(snap, c["id"])]}
 
 
 class Decision(BaseModel):
     decision: Literal["accepted", "rejected", "candidate"]
-    reviewer: str | None = Field(None, max_length=80, description="Default: the reviewer cookie, else 'web reviewer'")
+    reviewer: str | None = Field(None, max_length=80, description=(
+        "Without accounts only: default the reviewer cookie, else 'web reviewer'. With accounts the "
+        "decision is always recorded as the logged-in user."))
 
 
 class Edit(BaseModel):
@@ -137,14 +139,14 @@ class Edit(BaseModel):
 
 
 def _after_write(request: Request, w) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     return views.headline(snap, w.as_of, w.known_at) | {"reported_max": None}
 
 
 @router.post("/claims/{claim_id}/review", tags=["review"], summary="Accept, reject or reset a claim")
 def api_review(request: Request, claim_id: str, body: Decision, w: WhenDep) -> dict:
     """Only accepted claims count. Returns the decision and the figures after it."""
-    result = decide(request, claim_id, body.decision, body.reviewer or reviewer_of(request))
+    result = decide(request, claim_id, body.decision, reviewer_of(request, body.reviewer))
     return result | {"figures": _after_write(request, w)}
 
 
@@ -152,7 +154,7 @@ def api_review(request: Request, claim_id: str, body: Decision, w: WhenDep) -> d
 def api_edit(request: Request, claim_id: str, w: WhenDep, body: Annotated[Edit, Body()]) -> dict:
     """A correction is a new accepted claim; the original stays, rejected and marked
     superseded by it, so the extractor's reading and the reviewer's both remain."""
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     c = _claim_or_404(snap, request, claim_id)
     try:
         changes = body.changes if body.changes is not None else forms.changes_from(c, {**forms.fields_of(c),
@@ -160,7 +162,7 @@ def api_edit(request: Request, claim_id: str, w: WhenDep, body: Annotated[Edit, 
         if not changes:
             raise forms.FormError("the edit changes nothing in the claim")
         with request.app.state.write_lock:
-            new_id = request.app.state.store.edit_claim(c["id"], changes, reviewer=body.reviewer or reviewer_of(request))
+            new_id = request.app.state.store.edit_claim(c["id"], changes, reviewer=reviewer_of(request, body.reviewer))
     except (forms.FormError, StoreError) as e:
         raise HTTPException(422, str(e)) from None
     return {"id": new_id, "edited_from": c["id"], "status": "accepted", "figures": _after_write(request, w)}
@@ -169,7 +171,7 @@ def api_edit(request: Request, claim_id: str, w: WhenDep, body: Annotated[Edit, 
 @router.get("/review-queue", tags=["review"], summary="Candidate claims by confidence")
 def api_queue(request: Request, order: Literal["desc", "asc"] = "desc", predicate: str | None = None,
               country: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     q = views.review_queue(snap, order=order, predicate=predicate, country=country)
     return {"total": len(q), "claims": q[:limit]}
 
@@ -178,8 +180,8 @@ def api_queue(request: Request, order: Literal["desc", "asc"] = "desc", predicat
 def api_sources(request: Request) -> dict:
     """Every source claims were read in (with claim counts by review status), and stored
     documents no claim points into yet (`id: null`)."""
-    snap = request.app.state.views.snapshot()
-    docs = {d["id"]: d for d in request.app.state.store.documents()}
+    snap = views_of(request).snapshot()
+    docs = {d["id"]: d for d in visible_documents(request, snap)}
     rows = []
     for r in views.sources(snap, list(docs.values())):
         d = docs.get(r["document"]) if r["document"] else None
@@ -190,7 +192,7 @@ def api_sources(request: Request) -> dict:
 
 @router.get("/sources/{sid}", tags=["sources"], summary="One source, with its claims")
 def api_source(request: Request, sid: str) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     src = views.source_by_id(snap, sid)
     if src is None:
         raise HTTPException(404, "no source with this id")
@@ -200,7 +202,7 @@ def api_source(request: Request, sid: str) -> dict:
 @router.get("/search", tags=["sources"], summary="Full-text search over documents (CJK included)")
 def api_search(request: Request, q: Annotated[str, Query(min_length=1, max_length=200)],
                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    return {"q": q, "documents": request.app.state.store.search(q, limit=limit)}
+    return {"q": q, "documents": search_documents(request, views_of(request).snapshot(), q, limit=limit)}
 
 
 @router.get("/jobs", tags=["sources"], summary="Ingest jobs of this server and recorded failures")
@@ -213,7 +215,7 @@ def api_jobs(request: Request) -> dict:
 
 @router.get("/countries", tags=["figures"], summary="Countries with stations, counts or responses")
 def api_countries(request: Request, w: WhenDep) -> dict:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     rows = views.country_rows(snap, w.as_of, w.known_at)
     return {"countries": [{"country": r["country"], "name": r["name"] or country_name(r["country"]),
                            "documented": r["documented"], "closed": r["closed"], "contested": r["contested"],

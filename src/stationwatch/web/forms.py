@@ -111,7 +111,8 @@ def changes_from(c: dict, form: dict[str, str]) -> dict:
     if get("stance") and get("stance") != before["stance"]:
         new["stance"] = get("stance")
     if (get("said_by_name"), get("said_by_country").upper()) != (before["said_by_name"], before["said_by_country"]):
-        new["said_by"] = {"name": get("said_by_name") or None, "country": get("said_by_country").upper() or None}
+        new["said_by"] = {**{k: v for k, v in c["said_by"].items() if k == "type"},  # a person stays one
+                          "name": get("said_by_name") or None, "country": get("said_by_country").upper() or None}
     if (get("valid_from"), get("valid_to")) != (before["valid_from"], before["valid_to"]):
         new["valid"] = {"from": get("valid_from") or None, "to": get("valid_to") or None}
     if get("note") != before["note"]:

@@ -22,6 +22,7 @@ from ..query import views
 from ..store import StoreError
 from . import assets, charts, forms
 from . import format as fmt
+from .auth import principal_of
 from .jobs import Hints, stamp
 
 router = APIRouter(include_in_schema=False)
@@ -81,11 +82,72 @@ def when(as_of: Annotated[str | None, Query(description="Valid time: the situati
 WhenDep = Annotated[When, Depends(when)]
 
 
+# -- who reads: the full record, or the protected view ------------------------------------
+
+def views_of(request: Request) -> views.Views:
+    """The snapshot cache this reader sees: the protected (public) view for viewers and the
+    public server, the full record for editors, admins and the single local user."""
+    p = getattr(request.state, "auth", None)
+    if p is not None and p.protected:
+        return request.app.state.public_views
+    return request.app.state.views
+
+
+def protected(request: Request) -> bool:
+    p = getattr(request.state, "auth", None)
+    return bool(p is not None and p.protected)
+
+
+def visible_documents(request: Request, snap) -> list[dict]:
+    """Stored documents this reader may see: in the protected view only those a public claim
+    was read in (a document nobody reviewed is not published), with their names redacted."""
+    docs = request.app.state.store.documents()
+    if not snap.public:
+        return docs
+    shown = {c["source"].get("document") for c in snap.all}
+    return [dict(d, name=snap.redactor.redact(d.get("name")), title=snap.redactor.redact(d.get("title")),
+                 author=None) for d in docs if d["id"] in shown]
+
+
+def search_documents(request: Request, snap, q: str, limit: int = 50) -> list[dict]:
+    """Full-text hits; in the protected view only in visible documents, only where the words
+    are not part of a protected name, with the context redacted."""
+    store = request.app.state.store
+    if not snap.public:
+        return store.search(q, limit=limit)
+    shown = {c["source"].get("document") for c in snap.all}
+    red = snap.redactor
+    out = []
+    for h in store.search(q, limit=limit * 2):
+        if h["id"] not in shown:
+            continue
+        text = store.document_text(h["id"]) or ""
+        spans = red.spans(text)
+        needle, hay = q.casefold(), text.casefold()
+        at = hay.find(needle)
+        while at >= 0 and any(s < at + len(q) and at < e for s, e in spans):
+            at = hay.find(needle, at + 1)
+        if at < 0:
+            continue
+        # cut the whole text, so a name at the window's edge is redacted whole, not shown in part
+        _, before, match, after, _ = red.pieces(text, [max(0, at - 80), at, at + len(q), at + len(q) + 80])
+        out.append({**h, "title": red.redact(h["title"]), "name": red.redact(h["name"]), "start": at,
+                    "end": at + len(q), "before": before, "match": match, "after": after})
+        if len(out) >= limit:
+            break
+    return out
+
+
 # -- rendering -------------------------------------------------------------------------
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     w: When = context.get("when") or when()
-    snap = context.get("snap") or request.app.state.views.snapshot()
+    auth = principal_of(request)
+    if not auth.can_read:  # the login page: no figures for someone not logged in
+        base = {"request": request, "when": w, "link": lambda path, **params: path, "nav": request.url.path,
+                "headline": {}, "reviewer": None, "pending_jobs": 0, "auth": auth, "csrf": auth.csrf}
+        return HTMLResponse(env.get_template(template).render({**base, "title": "", **context}), status_code=status)
+    snap = context.get("snap") or views_of(request).snapshot()
 
     def link(path: str, **params) -> str:
         keep = {**w.params(), **params}
@@ -94,7 +156,8 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     context.setdefault("title", "")
     base = {"request": request, "when": w, "link": link, "nav": request.url.path,
             "headline": views.headline(snap, w.as_of, w.known_at), "reviewer": reviewer_of(request),
-            "pending_jobs": request.app.state.ingester.pending()}
+            "pending_jobs": request.app.state.ingester.pending() if auth.can_write else 0,
+            "auth": auth, "csrf": auth.csrf}
     html = env.get_template(template).render({**base, **context})
     return HTMLResponse(html, status_code=status)
 
@@ -106,8 +169,13 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         return HTMLResponse(f"<!doctype html><title>Error</title><p>{Markup.escape(message)}</p>", status_code=status)
 
 
-def reviewer_of(request: Request) -> str:
-    name = request.cookies.get(REVIEWER_COOKIE, "").strip()
+def reviewer_of(request: Request, given: str | None = None) -> str:
+    """Who a decision is recorded as: the logged-in user; without accounts, the name given
+    (API) or set on the review page, else "web reviewer"."""
+    p = getattr(request.state, "auth", None)
+    if p is not None and p.name:
+        return p.name
+    name = (given or request.cookies.get(REVIEWER_COOKIE, "")).strip()
     return name[:80] or "web reviewer"
 
 
@@ -142,7 +210,7 @@ def map_data(request: Request, snap, w: When, country: str | None = None) -> dic
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, w: WhenDep):
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     t = views.cached_tally(snap, w.as_of, w.known_at)
     series = views.reported_series(snap, w.as_of, w.known_at)
     resp = views.responses(snap, w.as_of, w.known_at)
@@ -163,7 +231,7 @@ def dashboard(request: Request, w: WhenDep):
 
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline_page(request: Request, w: WhenDep, country: str | None = None):
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     cc = country.upper() if country else None
     if cc and not is_country(cc):
         raise HTTPException(404, f"{cc} is not an ISO 3166-1 alpha-2 country code")
@@ -189,7 +257,7 @@ def countries_geojson():
 
 @router.get("/stations", response_class=HTMLResponse)
 def station_register(request: Request, w: WhenDep, country: str | None = None, status: str | None = None):
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     rows = views.station_register(snap, w.as_of, w.known_at)
     if country:
         rows = [r for r in rows if r["country"] == country.upper()]
@@ -205,7 +273,7 @@ def station_register(request: Request, w: WhenDep, country: str | None = None, s
 
 @router.get("/stations/{station_id}", response_class=HTMLResponse)
 def station_page(request: Request, station_id: str, w: WhenDep):
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     st = views.station_detail(snap, station_id, w.as_of, w.known_at)
     if st is None:
         raise HTTPException(404, "No station with this id in the accepted claims"
@@ -226,7 +294,7 @@ def country_page(request: Request, cc: str, w: WhenDep):
     cc = cc.upper()
     if not is_country(cc):
         raise HTTPException(404, f"{cc} is not an ISO 3166-1 alpha-2 country code")
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     c = views.country_detail(snap, cc, w.as_of, w.known_at)
     chart = charts.count_chart([p for p in c["series"] if isinstance(p["value"], int)],
                                [dict(e, start=dates.start_of(e["date"])) for e in c["responses"]], w.as_of,
@@ -239,24 +307,31 @@ def country_page(request: Request, cc: str, w: WhenDep):
 
 @router.get("/sources", response_class=HTMLResponse)
 def source_list(request: Request, w: WhenDep, kind: str | None = None):
-    snap = request.app.state.views.snapshot()
-    docs = {d["id"]: d for d in request.app.state.store.documents()}
+    snap = views_of(request).snapshot()
+    docs = {d["id"]: d for d in visible_documents(request, snap)}
     rows = views.sources(snap, list(docs.values()))
     if kind:
         rows = [r for r in rows if r["kind"] == kind]
-    failures = request.app.state.store.failures()
+    failures = request.app.state.store.failures() if not snap.public else []
     return render(request, "sources.html", when=w, snap=snap, title="Sources", rows=rows, docs=docs,
                   kind=kind or "", kinds=sorted({r["kind"] for r in views.sources(snap) if r["kind"]}),
                   failures=failures)
 
 
-def _document_or_404(request: Request, doc_id: str) -> dict:
+def _document_or_404(request: Request, doc_id: str, snap=None) -> dict:
     if not re.fullmatch(r"[0-9a-f]{6,64}", doc_id):
         raise HTTPException(404, "No such document")
     try:
-        return request.app.state.store.document(doc_id)
+        doc = request.app.state.store.document(doc_id)
     except StoreError as e:
         raise HTTPException(404, str(e)) from None
+    if snap is not None and snap.public:
+        if not any(c["source"].get("document") == doc["id"] for c in snap.all):
+            raise HTTPException(404, "No such document")
+        red = snap.redactor
+        doc = dict(doc, original=None, name=red.redact(doc.get("name")), title=red.redact(doc.get("title")),
+                   author=None)
+    return doc
 
 
 def _source_page(request: Request, w: When, snap, src: dict | None, doc: dict | None,
@@ -270,9 +345,10 @@ def _source_page(request: Request, w: When, snap, src: dict | None, doc: dict | 
     segs = None
     if doc is not None:
         hit = (at, at + length) if at is not None and length else None
-        segs = views.segments(doc["text"], claims, focus=claim, pages=doc.get("pages"), hit=hit)
+        segs = views.segments(doc["text"], claims, focus=claim, pages=doc.get("pages"), hit=hit,
+                              redact=snap.redactor.spans(doc["text"]) if snap.public else None)
     captures = []
-    if doc is not None and hasattr(request.app.state.store, "captures"):
+    if doc is not None and not snap.public and hasattr(request.app.state.store, "captures"):
         try:
             captures = request.app.state.store.captures(doc["id"])
         except Exception:
@@ -297,6 +373,8 @@ def render_document(segs: list[views.Segment], by_id: dict[str, dict]) -> Markup
         for cid in seg.starts:
             out.append(f'<span class="anchor" id="c-{esc(cid)}"></span>')
         text = esc(seg.text)
+        if seg.redacted:
+            text = Markup('<span class="redacted">[person]</span>') if seg.redaction_starts else Markup("")
         if seg.hit:
             text = Markup(f'<mark class="hit" id="hit">{text}</mark>')
         if seg.claims:
@@ -320,25 +398,27 @@ def render_document(segs: list[views.Segment], by_id: dict[str, dict]) -> Markup
 @router.get("/sources/{sid}", response_class=HTMLResponse)
 def source_page(request: Request, sid: str, w: WhenDep, claim: str | None = None,
                 at: int | None = None, length: Annotated[int | None, Query(alias="len")] = None):
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     src = views.source_by_id(snap, sid)
     if src is None:
         raise HTTPException(404, "No source with this id")
-    doc = _document_or_404(request, src["document"]) if src["document"] else None
+    doc = _document_or_404(request, src["document"], snap) if src["document"] else None
     return _source_page(request, w, snap, src, doc, claim, at, length)
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(request: Request, doc_id: str, w: WhenDep, claim: str | None = None,
                   at: int | None = None, length: Annotated[int | None, Query(alias="len")] = None):
-    snap = request.app.state.views.snapshot()
-    doc = _document_or_404(request, doc_id)
+    snap = views_of(request).snapshot()
+    doc = _document_or_404(request, doc_id, snap)
     src = next((s for s in views.sources(snap) if s["document"] == doc["id"]), None)
     return _source_page(request, w, snap, src, doc, claim, at, length)
 
 
 @router.get("/documents/{doc_id}/original")
 def document_original(request: Request, doc_id: str):
+    if protected(request):  # the original holds every name the protected view redacts
+        raise HTTPException(404, "Original files are not part of the public view")
     doc = _document_or_404(request, doc_id)
     name = fmt.display_name(doc.get("name")) or doc["id"][:12]
     if "://" in name:
@@ -355,7 +435,7 @@ def document_original(request: Request, doc_id: str):
 
 def _claim_or_404(snap, request: Request, claim_id: str) -> dict:
     c = snap.claim(claim_id)
-    if c is None and re.fullmatch(r"[0-9a-f]{6,32}", claim_id):
+    if c is None and not snap.public and re.fullmatch(r"[0-9a-f]{6,32}", claim_id):
         try:
             c = request.app.state.store.claim(claim_id)
         except StoreError:
@@ -371,13 +451,18 @@ def _context(request: Request, c: dict, radius: int = 240) -> dict | None:
         return None
     text = request.app.state.store.document_text(doc) or ""
     s, e = ex["start"], ex["end"]
+    if protected(request):
+        lo, hi = max(0, s - radius), min(len(text), e + radius)
+        _, before, excerpt, after, _ = views_of(request).snapshot().redactor.pieces(text, [lo, s, e, hi])
+        return {"before": ("…" if s > radius else "") + before, "excerpt": excerpt,
+                "after": after + ("…" if e + radius < len(text) else "")}
     return {"before": ("…" if s > radius else "") + text[max(0, s - radius):s], "excerpt": text[s:e],
             "after": text[e:e + radius] + ("…" if e + radius < len(text) else "")}
 
 
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
 def claim_page(request: Request, claim_id: str, w: WhenDep):
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     c = _claim_or_404(snap, request, claim_id)
     return render(request, "claim.html", when=w, snap=snap, title=fmt.predicate_label(c["predicate"]), c=c,
                   context=_context(request, c), history=views.claim_history(snap, c["id"]),
@@ -397,7 +482,7 @@ def decide(request: Request, claim_id: str, decision: str, reviewer: str) -> dic
 
 
 def edit(request: Request, claim_id: str, form: dict, reviewer: str) -> str:
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     c = _claim_or_404(snap, request, claim_id)
     changes = forms.changes_from(c, form)
     if not changes:
@@ -420,7 +505,7 @@ async def edit_form(request: Request, claim_id: str):
     try:
         new_id = await run_in_threadpool(edit, request, claim_id, form, reviewer_of(request))
     except (forms.FormError, StoreError) as e:
-        snap = request.app.state.views.snapshot()
+        snap = views_of(request).snapshot()
         c = _claim_or_404(snap, request, claim_id)
         fields = {k: form.get(k, v) for k, v in forms.fields_of(c).items()}
         return await run_in_threadpool(
@@ -446,7 +531,7 @@ PAGE = 50
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(request: Request, w: WhenDep, order: str = "desc", predicate: str | None = None,
                  country: str | None = None, document: str | None = None, page: int = 1):
-    snap = request.app.state.views.snapshot()
+    snap = views_of(request).snapshot()
     queue = views.review_queue(snap, order=order, predicate=predicate or None, country=country or None,
                                document=document or None)
     page = max(1, page)
@@ -526,8 +611,8 @@ async def add_submit(request: Request):
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, w: WhenDep, q: str = ""):
     q = q.strip()[:200]
-    snap = request.app.state.views.snapshot()
-    hits = request.app.state.store.search(q) if q else []
+    snap = views_of(request).snapshot()
+    hits = search_documents(request, snap, q) if q else []
     return render(request, "search.html", when=w, snap=snap, title=f"Search: {q}" if q else "Search", q=q,
                   hits=hits, claims=views.search_claims(snap, q, 100) if q else [])
 

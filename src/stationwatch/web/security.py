@@ -2,6 +2,7 @@
 
 - Writes come only from this app's own pages: an unsafe method (POST, ...) with a
   cross-site `Sec-Fetch-Site`, or an `Origin` that is not this host, is refused (403).
+  Every write also needs the session's CSRF token (`auth.csrf_protect`).
   Without that, any web page open in the reviewer's browser could post decisions to
   http://127.0.0.1:8000.
 - With `allowed_hosts`, a request for another Host is refused (400): a DNS-rebinding page
@@ -42,7 +43,11 @@ class Guard:
         if scope["method"] in UNSAFE:
             site = headers.get(b"sec-fetch-site", b"").decode("latin-1")
             origin = headers.get(b"origin", b"").decode("latin-1")
-            if site == "cross-site" or (origin and urlsplit(origin).netloc.lower() != host):
+            # Under `Referrer-Policy: no-referrer` a browser's own form posts carry `Origin: null`;
+            # those are taken when Sec-Fetch-Site vouches that they come from this origin.
+            opaque = origin == "null"
+            if site == "cross-site" or (origin and not opaque and urlsplit(origin).netloc.lower() != host) \
+                    or (opaque and site != "same-origin"):
                 return await _refuse(send, 403, "writes are accepted only from this app's own pages")
 
         async def send_with_headers(message):

@@ -39,7 +39,8 @@
   function post(url, payload) {
     return fetch(url, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRF-Token": (document.querySelector("meta[name=csrf-token]") || {}).content || "" },
       body: JSON.stringify(payload)
     }).then(function (r) {
       return r.json().then(function (data) {
@@ -85,7 +86,7 @@
   function edit(item, form) {
     var id = item.getAttribute("data-id");
     var fields = {};
-    new FormData(form).forEach(function (v, k) { if (k !== "next") fields[k] = String(v); });
+    new FormData(form).forEach(function (v, k) { if (k !== "next" && k !== "csrf") fields[k] = String(v); });
     item.classList.add("busy");
     post("/api/claims/" + id + "/edit", { fields: fields }).then(function (data) {
       item.classList.remove("busy");
