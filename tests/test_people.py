@@ -117,6 +117,8 @@ def test_redactor_matches_names_in_any_case_script_and_spelling():
     assert r.url("https://example.org/news/lin-meihua-testimony") is None
     assert r.url("https://example.org/%E6%9E%97%E7%BE%8E%E5%8D%8E") is None
     assert r.url("https://example.org/prato-station") == "https://example.org/prato-station"
+    assert r.redact_label("https://example.org/%E6%9E%97%E7%BE%8E%E5%8D%8E.html") == f"https://example.org/{REDACTED}.html"
+    assert r.redact_label("notes-lin_meihua.pdf") == f"notes-{REDACTED}.pdf"
     # cutting text never shows half a name
     assert r.pieces("ab Lin Meihua cd", [6]) == ["ab ", f"{REDACTED} cd"]
     assert Redactor().redact(text) == text and not Redactor()

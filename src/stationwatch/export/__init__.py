@@ -106,7 +106,7 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
         names = document_names(store)
         if public:  # a file name can name a person too
             redactor = redactor_for(store)
-            names = {k: redactor.redact(v) for k, v in names.items()}
+            names = {k: redactor.redact_label(v) for k, v in names.items()}
         text = ftm.render(snap, names)
         what = f"{text.count(chr(10))} FollowTheMoney entities"
     elif fmt == "geojson":

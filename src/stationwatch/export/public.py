@@ -124,6 +124,14 @@ class Redactor:
         bounds = [0, *points, len(text)]
         return [self.redact(text[a:b]) or "" for a, b in zip(bounds, bounds[1:])]
 
+    def redact_label(self, text: str | None) -> str | None:
+        """A file name or address, redacted: a percent-encoded name ("%E6%9E%97...") is found
+        too, and then the label is shown decoded and redacted."""
+        if not text or self._re is None:
+            return text
+        plain = unquote(text).replace("+", " ") if ("%" in text or "+" in text) else text
+        return self.redact(plain) if self.mentions(plain) else text
+
     def is_name(self, name: str | None) -> bool:
         """Whether a speaker's name is (or names) a registered person."""
         return bool(name) and (_fold(name) in self._folded or self.mentions(name))

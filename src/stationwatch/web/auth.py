@@ -110,14 +110,17 @@ class Sessions:
     def __init__(self, store):
         self.store = store
         self._stored_key: bytes | None = None
+        self._checked = 0.0
         self._process_key = secrets.token_bytes(32)
         self._revoked: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def key(self) -> bytes:
-        if self._stored_key is None:
+        # the stored key never changes once made; before the first user, look again every second
+        if self._stored_key is None and time.monotonic() - self._checked > 1.0:
             get = getattr(self.store, "session_secret", None)
             self._stored_key = get() if get else None
+            self._checked = time.monotonic()
         return self._stored_key or self._process_key
 
     def _mac(self, key: bytes, body: bytes) -> str:
@@ -192,7 +195,11 @@ class RateLimiter:
 
     def fail(self, key: str) -> None:
         with self._lock:
-            self._trim(key, time.time()).append(time.time())
+            now = time.time()
+            if len(self._fails) > 10_000:  # many names tried: forget the ones whose window has passed
+                for k in [k for k, q in self._fails.items() if not q or q[-1] <= now - self.window]:
+                    del self._fails[k]
+            self._trim(key, now).append(now)
 
     def clear(self, key: str) -> None:
         with self._lock:

@@ -105,7 +105,7 @@ def visible_documents(request: Request, snap) -> list[dict]:
     if not snap.public:
         return docs
     shown = {c["source"].get("document") for c in snap.all}
-    return [dict(d, name=snap.redactor.redact(d.get("name")), title=snap.redactor.redact(d.get("title")),
+    return [dict(d, name=snap.redactor.redact_label(d.get("name")), title=snap.redactor.redact(d.get("title")),
                  author=None) for d in docs if d["id"] in shown]
 
 
@@ -131,7 +131,7 @@ def search_documents(request: Request, snap, q: str, limit: int = 50) -> list[di
             continue
         # cut the whole text, so a name at the window's edge is redacted whole, not shown in part
         _, before, match, after, _ = red.pieces(text, [max(0, at - 80), at, at + len(q), at + len(q) + 80])
-        out.append({**h, "title": red.redact(h["title"]), "name": red.redact(h["name"]), "start": at,
+        out.append({**h, "title": red.redact(h["title"]), "name": red.redact_label(h["name"]), "start": at,
                     "end": at + len(q), "before": before, "match": match, "after": after})
         if len(out) >= limit:
             break
@@ -329,8 +329,8 @@ def _document_or_404(request: Request, doc_id: str, snap=None) -> dict:
         if not any(c["source"].get("document") == doc["id"] for c in snap.all):
             raise HTTPException(404, "No such document")
         red = snap.redactor
-        doc = dict(doc, original=None, name=red.redact(doc.get("name")), title=red.redact(doc.get("title")),
-                   author=None)
+        doc = dict(doc, original=None, name=red.redact_label(doc.get("name")), title=red.redact(doc.get("title")),
+                   author=None, fetched=None)
     return doc
 
 
