@@ -99,6 +99,16 @@ ENTITY_TYPES = frozenset({"station", "network", "place", "authority", "governmen
 _EXTRA_COUNTRIES = {"XK": "Kosovo"}
 
 
+@dataclass
+class SourceHints:
+    """What a user says about a source; the document's own metadata fills the gaps."""
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    url: str | None = None
+    kind: str | None = None
+
+
 def is_country(code: object) -> bool:
     return isinstance(code, str) and (code in _EXTRA_COUNTRIES or (
         len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None))

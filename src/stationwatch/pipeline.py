@@ -15,17 +15,8 @@ from urllib.parse import urlparse
 from .extract import extract_claims
 from .ingest import MAX_BYTES, IngestError, ReadResult, fetch_url, read_bytes
 from .ingest.capture import to_warc
+from .model import SourceHints
 from .store import Document, Store, StoreError
-
-
-@dataclass
-class SourceHints:
-    """What the user says about a source; the document's own metadata fills the gaps."""
-    title: str | None = None
-    publisher: str | None = None
-    published: str | None = None
-    url: str | None = None
-    kind: str | None = None
 
 
 @dataclass

@@ -21,18 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..model import SourceHints as Hints
 from ..store import Store
 
 STATUSES = ("queued", "running", "ingested", "duplicate", "failed")
-
-
-@dataclass
-class Hints:
-    title: str | None = None
-    publisher: str | None = None
-    published: str | None = None
-    url: str | None = None
-    kind: str | None = None
 
 
 @dataclass
@@ -65,7 +57,7 @@ class Job:
 def default_ingest(store: Store, target: str, hints: Hints, accept_above: float | None, reviewer: str | None):
     """`pipeline.ingest_one`, imported when first needed (it pulls in the extractor)."""
     from .. import pipeline
-    return pipeline.ingest_one(store, target, pipeline.SourceHints(**asdict(hints)),
+    return pipeline.ingest_one(store, target, hints,
                                accept_above=accept_above, reviewer=reviewer)
 
 
