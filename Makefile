@@ -12,7 +12,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-
 	tesseract-ocr-por tesseract-ocr-jpn tesseract-ocr-kor fonts-noto-cjk poppler-utils \
 	chromium libpango-1.0-0 libpangoft2-1.0-0
 
-.PHONY: run test install system-deps demo clean
+.PHONY: run test test-pg install system-deps demo clean
 
 # Ends serving the web app on http://127.0.0.1:8000 (Ctrl-C stops it).
 run: install demo
@@ -51,7 +51,12 @@ demo: install
 	$(SW) --db sqlite:///$(DEMO_DB) claims import examples/claims.jsonl --accept --reviewer examples
 
 test: install system-deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -rs
+
+# The same suite on PostgreSQL: every store a fresh database on this server (see tests/conftest.py).
+STATIONWATCH_CI_PG ?= postgresql://postgres@127.0.0.1:5432/test
+test-pg: install system-deps
+	STATIONWATCH_TEST_DB=$(STATIONWATCH_CI_PG) STATIONWATCH_REQUIRE_PG=1 $(VENV)/bin/pytest -rs
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,9 +86,133 @@ def write_jsonl(path: Path, records: list) -> Path:
     return path
 
 
+# -- the store under test: a fresh SQLite file, or a fresh PostgreSQL database -------------
+# STATIONWATCH_TEST_DB=postgresql://postgres@127.0.0.1:5432/test runs the suite on PostgreSQL:
+# every store is a database of its own (CREATE DATABASE sw_<uuid>, cloned from a migrated
+# template; dropped afterwards). With STATIONWATCH_REQUIRE_PG=1 (as .ci/run sets) a test that
+# cannot reach PostgreSQL fails instead of skipping.
+TEST_DB = os.environ.get("STATIONWATCH_TEST_DB", "").strip()
+ON_PG = TEST_DB.startswith("postgresql")
+REQUIRE_PG = os.environ.get("STATIONWATCH_REQUIRE_PG") == "1"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): inherently about SQLite; skipped on the PostgreSQL run")
+    config.addinivalue_line("markers", "pg_only: needs PostgreSQL; runs on the PostgreSQL run")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        mark = item.get_closest_marker("sqlite_only")
+        if ON_PG and mark:
+            why = mark.args[0] if mark.args else mark.kwargs.get("reason", "SQLite-specific")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+        if not ON_PG and item.get_closest_marker("pg_only") and not REQUIRE_PG:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only: runs with STATIONWATCH_TEST_DB=" + PG_DEFAULT))
+
+
+class _Postgres:
+    """Creates and drops the test databases through one autocommit admin connection."""
+
+    def __init__(self, url: str):
+        from sqlalchemy.engine import make_url
+        u = make_url(url)
+        self.base = u.set(drivername="postgresql")
+        self.admin_dsn = self.base.set(database="postgres").render_as_string(hide_password=False)
+        self._conn = None
+        self.template: str | None = None
+
+    def conn(self):
+        if self._conn is None or self._conn.closed:
+            import psycopg
+            try:
+                self._conn = psycopg.connect(self.admin_dsn, autocommit=True, connect_timeout=5)
+            except psycopg.OperationalError as e:
+                message = f"cannot reach PostgreSQL at {self.admin_dsn}: {str(e).strip()}"
+                if REQUIRE_PG:
+                    pytest.fail(message + " (STATIONWATCH_REQUIRE_PG=1)")
+                pytest.skip(message)
+        return self._conn
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def create(self) -> str:
+        if self.template is None:  # a migrated store once; every test store is a copy of it
+            from stationwatch.store import Store
+            name = f"sw_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            self.conn().execute(f'CREATE DATABASE "{name}"')
+            Store(self.url(name)).close()
+            self.template = name
+        name = f"sw_{uuid.uuid4().hex}"
+        self.conn().execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+        self.conn().execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+_pg: _Postgres | None = None
+_session_dbs: list[str] = []
+
+
+def postgres() -> _Postgres:
+    global _pg
+    if _pg is None:
+        _pg = _Postgres(TEST_DB if ON_PG else PG_DEFAULT)
+    return _pg
+
+
+def new_db_url(folder: Path, name: str = "store") -> str:
+    """A fresh, empty store's URL on the backend under test; dropped at the end of the session.
+    (The `db` fixture is the same, dropped at the end of its test.)"""
+    if not ON_PG:
+        return f"sqlite:///{folder / (name + '.db')}"
+    url = postgres().create()
+    _session_dbs.append(url)
+    return url
+
+
+@contextmanager
+def temporary_db(folder: Path):
+    """A fresh store's URL for the length of a `with` block (many stores in one test)."""
+    if not ON_PG:
+        yield f"sqlite:///{folder / 'store.db'}"
+        return
+    url = postgres().create()
+    try:
+        yield url
+    finally:
+        postgres().drop(url)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _pg is not None:
+        for url in _session_dbs + ([_pg.url(_pg.template)] if _pg.template else []):
+            try:
+                _pg.drop(url)
+            except Exception:
+                pass
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL store's URL, whatever the backend under test (PostgreSQL-only tests)."""
+    url = postgres().create()
+    yield url
+    postgres().drop(url)
+
+
 @pytest.fixture
 def db(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
+    if not ON_PG:
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url = postgres().create()
+    yield url
+    postgres().drop(url)
 
 
 @pytest.fixture

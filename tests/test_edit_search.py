@@ -14,8 +14,8 @@ def add_doc(store: Store, text: str, claims=()) -> Document:
     return doc
 
 
-def test_edit_makes_accepted_copy_and_keeps_original(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+def test_edit_makes_accepted_copy_and_keeps_original(db):
+    store = Store(db)
     text = "Police stations were reported in Milano and Roma."
     at = text.index("Milano")
     claim = {"predicate": "station.location", "subject": {"type": "station"},
@@ -33,8 +33,8 @@ def test_edit_makes_accepted_copy_and_keeps_original(tmp_path):
     assert edited["reviewer"] == "ana" and at > 0
 
 
-def test_invalid_edit_changes_nothing(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+def test_invalid_edit_changes_nothing(db):
+    store = Store(db)
     add_doc(store, "x" * 40, [{"predicate": "response.protest", "subject": {"type": "government", "country": "NL"}}])
     [orig] = store.claims()
     with pytest.raises(StoreError, match="not an ISO 3166-1"):
@@ -44,8 +44,8 @@ def test_invalid_edit_changes_nothing(tmp_path):
     assert store.claims() == [orig]
 
 
-def test_search_finds_chinese_english_and_short_queries(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+def test_search_finds_chinese_english_and_short_queries(db):
+    store = Store(db)
     zh = add_doc(store, "福州市公安局在海外设立了警务服务站，其中一个在都柏林。")
     en = add_doc(store, "The Dutch minister ordered the closure of two police stations in Rotterdam.")
     assert [h["id"] for h in store.search("警务服务站")] == [zh.id]

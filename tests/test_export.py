@@ -14,7 +14,7 @@ from followthemoney.dataset import Dataset
 from followthemoney.statement import StatementEntity
 from typer.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, new_db_url
 from stationwatch import query
 from stationwatch.cli import app
 from stationwatch.export.public import is_public, public_claims
@@ -49,7 +49,7 @@ def person_claims() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('export') / 'store.db'}"
+    url = new_db_url(tmp_path_factory.mktemp('export'))
     store = Store(url)
     load_examples(store)
     store.import_claims(list(enumerate(person_claims(), 1)), origin="person-test", accept=True)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import SEED, SEED_PUBLISHED, seed_claims, seed_text, write_jsonl
+from conftest import SEED, SEED_PUBLISHED, new_db_url, seed_claims, seed_text, write_jsonl
 from stationwatch.store import Store
 
 SOURCE = ["--title", "T", "--publisher", "P", "--published", "2022-11-01"]
@@ -117,7 +117,7 @@ def test_export_import_round_trip(tmp_path, seed_store, cli):
     first = json.loads(lines[0])
     assert first["source"]["document"] and first["status"] == "accepted"
     # into a fresh store: the document travels with --document, the rest with each line
-    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    fresh = new_db_url(tmp_path, "fresh")
     f = tmp_path / "export.jsonl"
     f.write_text(exported, encoding="utf-8")
     from typer.testing import CliRunner

@@ -20,7 +20,7 @@ def run(*args):
     return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=300)
 
 
-def test_bad_files_fail_one_line_each_and_the_rest_are_ingested(tmp_path):
+def test_bad_files_fail_one_line_each_and_the_rest_are_ingested(tmp_path, db):
     files = {
         "report.txt": GOOD_TEXT.encode(),
         "article.html": docmaker.news_article_html(),
@@ -33,7 +33,6 @@ def test_bad_files_fail_one_line_each_and_the_rest_are_ingested(tmp_path):
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    db = f"sqlite:///{tmp_path / 's.db'}"
     r = run("--db", db, "ingest", *(str(tmp_path / n) for n in files), "--max-mb", "1", "--published", "2022-12-10")
     assert r.returncode == 1
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
@@ -53,19 +52,17 @@ def test_bad_files_fail_one_line_each_and_the_rest_are_ingested(tmp_path):
     assert {Path(f["name"]).name for f in json.loads(listed.stdout)} == failed
 
 
-def test_same_bytes_twice_is_one_document(tmp_path):
+def test_same_bytes_twice_is_one_document(tmp_path, db):
     a, b = tmp_path / "a.txt", tmp_path / "copy-of-a.txt"
     a.write_text(GOOD_TEXT, encoding="utf-8")
     b.write_text(GOOD_TEXT, encoding="utf-8")
-    db = f"sqlite:///{tmp_path / 's.db'}"
     r = run("--db", db, "ingest", str(a), str(b), "--published", "2022-12-10")
     assert r.returncode == 0, r.stderr
     assert "1 ingested" in r.stdout and "1 duplicate" in r.stdout
     assert len(Store(db).documents()) == 1
 
 
-def test_seed_article_ingested_with_candidates_and_offsets(tmp_path):
-    db = f"sqlite:///{tmp_path / 's.db'}"
+def test_seed_article_ingested_with_candidates_and_offsets(tmp_path, db):
     r = run("--db", db, "ingest", str(SEED), "--publisher", "The New American", "--published", "2022-12-15",
             "--accept-above", "0.8")
     assert r.returncode == 0, r.stderr
@@ -99,7 +96,7 @@ def test_extract_bad_file_is_one_line(tmp_path):
     assert r.returncode == 1 and r.stderr.strip().startswith(f"error: {junk}:") and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_url_ingest_keeps_a_warc_capture(tmp_path):
+def test_url_ingest_keeps_a_warc_capture(tmp_path, db):
     import http.server
     import threading
 
@@ -123,7 +120,6 @@ def test_url_ingest_keeps_a_warc_capture(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/news/stations.html"
-        db = f"sqlite:///{tmp_path / 's.db'}"
         r = subprocess.run([str(EXE), "--db", db, "ingest", url], capture_output=True, text=True, timeout=120,
                            env={k: v for k, v in __import__("os").environ.items() if "proxy" not in k.lower()})
         assert r.returncode == 0, r.stderr

@@ -3,30 +3,61 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 
 from conftest import SEED, seed_claims, seed_text, write_jsonl
+from stationwatch.store.dialect import sqlite_path
 
 
 @pytest.fixture
-def store_file(tmp_path, cli):
+def store_file(tmp_path, cli, db):
+    """The store's URL; the tampering below goes around the store, with the raw driver of its
+    engine (sqlite3, or psycopg on PostgreSQL), so detection is checked on both."""
     claims = write_jsonl(tmp_path / "seed.jsonl", seed_claims(seed_text()))
     code, _, err = cli("claims", "import", str(claims), "--document", str(SEED), "--publisher", "TNA",
                        "--published", "2022-12-15")
     assert code == 0, err
+    return db
 
-    return tmp_path / "store.db"
+
+@contextmanager
+def raw(url):
+    """A plain DB-API connection to the store behind its back; commits on leaving."""
+    path = sqlite_path(url)
+    if path is not None:
+        with sqlite3.connect(path) as conn:
+            yield conn
+        return
+    import psycopg
+
+    class Conn:  # sqlite3's `?` placeholders and json-as-text comparisons, on psycopg
+        def __init__(self, c):
+            self.c = c
+
+        def execute(self, statement, args=()):
+            statement = statement.replace("?", "%s").replace("value='102'", "value::text='102'")
+            return self.c.execute(statement, args)
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        yield Conn(conn)
 
 
-def sql(path, statement, *args):
-    with sqlite3.connect(path) as conn:
+def sql(url, statement, *args):
+    with raw(url) as conn:
         conn.execute(statement, args)
 
 
-def one(path, statement):
-    with sqlite3.connect(path) as conn:
+def one(url, statement):
+    with raw(url) as conn:
         return conn.execute(statement).fetchone()
+
+
+def columns(conn, table):
+    if isinstance(conn, sqlite3.Connection):
+        return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    return [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name=? "
+                                       "ORDER BY ordinal_position", (table,))]
 
 
 def test_clean_store_verifies_after_imports_reviews_and_edits(store_file, cli):
@@ -64,7 +95,7 @@ def test_deleted_ledger_entry_is_named(store_file, cli):
 
 
 def test_reordered_ledger_entries_are_caught(store_file, cli):
-    with sqlite3.connect(store_file) as conn:  # swap the contents of entries 3 and 4, keeping their numbers
+    with raw(store_file) as conn:  # swap the contents of entries 3 and 4, keeping their numbers
         r3 = conn.execute("SELECT at, event, ref, payload, prev, hash FROM ledger WHERE seq=3").fetchone()
         r4 = conn.execute("SELECT at, event, ref, payload, prev, hash FROM ledger WHERE seq=4").fetchone()
         for seq, r in ((3, r4), (4, r3)):
@@ -80,12 +111,10 @@ def test_rewritten_ledger_entry_is_caught(store_file, cli):
 
 
 def test_inserted_claim_row_is_caught(store_file, cli):
-    with sqlite3.connect(store_file) as conn:
-        cols = [r[1] for r in conn.execute("PRAGMA table_info(claims)")]
-        row = conn.execute(f"SELECT {', '.join(cols)} FROM claims LIMIT 1").fetchone()
-        forged = dict(zip(cols, row), id="f" * 32)
-        conn.execute(f"INSERT INTO claims ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                     [forged[c] for c in cols])
+    with raw(store_file) as conn:
+        cols = columns(conn, "claims")
+        copied = ", ".join("'" + "f" * 32 + "'" if c == "id" else c for c in cols)
+        conn.execute(f"INSERT INTO claims ({', '.join(cols)}) SELECT {copied} FROM claims LIMIT 1")
     code, _, err = cli("verify")
     assert code == 1 and f"claims row {'f' * 32}: has no ledger entry" in err
 
@@ -119,10 +148,10 @@ def test_signed_head_checks_with_the_public_key(store_file, cli, tmp_path):
     assert code == 1 and "signature does not match" in err
 
 
-def test_judgements_are_ledgered(tmp_path):
+def test_judgements_are_ledgered(db):
     from stationwatch.store import Store
-    path = tmp_path / "j.db"
-    store = Store(f"sqlite:///{path}")
+    path = db
+    store = Store(db)
     store.judge("sta_b", "sta_a", "same", by="ana", score=0.8, reasons=["same city"])
     store.judge("sta_a", "sta_b", "different", by="bo")
     assert [j["judgement"] for j in store.judgements()] == ["different"]  # the latest is in force

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import temporary_db
 from stationwatch.extract import extract_claims
 from stationwatch.ingest import IngestError, read_bytes
 from stationwatch.model import PREDICATES
@@ -39,6 +40,7 @@ def consistent(db: str) -> None:
         assert c["source"]["document"] in docs
 
 
+@pytest.mark.sqlite_only("ten SIGKILLs of a whole ingest (slow); on PostgreSQL tests/test_workers.py kills a worker")
 @pytest.mark.parametrize("attempt", range(10))
 def test_sigkill_mid_ingest_leaves_store_consistent(tmp_path, attempt):
     corpus(tmp_path / "docs", 400)
@@ -115,11 +117,11 @@ CLAIMISH = st.fixed_dictionaries({"predicate": st.sampled_from(sorted(PREDICATES
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(CLAIMISH, min_size=1, max_size=4))
 def test_importer_accepts_or_refuses_whole_never_crashes(tmp_path_factory, records):
-    db = f"sqlite:///{tmp_path_factory.mktemp('fz') / 's.db'}"
-    store = Store(db)
-    try:
-        store.import_claims(enumerate(records, 1), origin="fuzz", source={"publisher": "P", "published": "2022"})
-    except LineError as e:
-        assert str(e).startswith("fuzz:") and store.counts().get("claims_candidate", 0) == 0
-    assert store.verify() == []
-    store.close()
+    with temporary_db(tmp_path_factory.mktemp('fz')) as db:
+        store = Store(db)
+        try:
+            store.import_claims(enumerate(records, 1), origin="fuzz", source={"publisher": "P", "published": "2022"})
+        except LineError as e:
+            assert str(e).startswith("fuzz:") and store.counts().get("claims_candidate", 0) == 0
+        assert store.verify() == []
+        store.close()

@@ -25,8 +25,8 @@ SAME_ORIGIN = {"origin": "http://testserver"}
 
 
 @pytest.fixture
-def built(tmp_path):
-    return webstore.build(f"sqlite:///{tmp_path / 'web.db'}")
+def built(db):
+    return webstore.build(db)
 
 
 @pytest.fixture
@@ -462,8 +462,8 @@ def test_serve_command_is_registered():
     assert result.exit_code == 0 and "--port" in result.stdout
 
 
-def test_an_empty_store_renders_every_page(tmp_path):
-    with TestClient(create_app(f"sqlite:///{tmp_path / 'empty.db'}")) as c:
+def test_an_empty_store_renders_every_page(db):
+    with TestClient(create_app(db)) as c:
         for path in ["/", "/stations", "/countries/JP", "/sources", "/review", "/add", "/search?q=x", "/timeline",
                      "/api/tally", "/api/stations", "/api/claims", "/api/sources", "/api/timeline"]:
             assert c.get(path).status_code == 200, path

@@ -14,6 +14,7 @@ from stationwatch import accounts
 from stationwatch.store import Document
 
 import webstore
+from conftest import new_db_url
 from test_web_browser import ARGS, CHROMIUM, free_port
 
 PASSWORD = "correct horse battery"
@@ -42,7 +43,7 @@ def serve(app):
 def servers(tmp_path_factory):
     from stationwatch.web import create_app
     from stationwatch.web.security import loopback_hosts
-    built = webstore.build(f"sqlite:///{tmp_path_factory.mktemp('webacc') / 'browser.db'}")
+    built = webstore.build(new_db_url(tmp_path_factory.mktemp('webacc')))
     store = built["store"]
     doc = Document(original=EVIL_TEXT.encode(), text=EVIL_TEXT, name="evil.html", title="<b>Evil</b> page")
     start = EVIL_TEXT.index(EVIL_EXCERPT)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import webstore
+from conftest import new_db_url
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,7 +33,7 @@ def server(tmp_path_factory):
 
     from stationwatch.web import create_app
     from stationwatch.web.security import loopback_hosts
-    built = webstore.build(f"sqlite:///{tmp_path_factory.mktemp('web') / 'browser.db'}")
+    built = webstore.build(new_db_url(tmp_path_factory.mktemp('web')))
     port = free_port()
     app = create_app(store=built["store"], allowed_hosts=loopback_hosts("127.0.0.1"))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))

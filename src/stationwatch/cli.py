@@ -394,6 +394,12 @@ def ingest_cmd(
         help="Accept extracted claims with confidence >= X; the rest stay candidates for review.")] = None,
     reviewer: Annotated[Optional[str], typer.Option(help="Recorded as reviewer of claims accepted by --accept-above.")] = None,
     max_mb: Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this.")] = 50,
+    workers: Annotated[int, typer.Option("--workers", min=0, metavar="N", help=(
+        "Ingest in N processes. PostgreSQL: one procrastinate job per file or URL, run by N local "
+        "workers until done (`stationwatch worker` adds workers on other machines). SQLite: N processes "
+        "read and extract, one writes."))] = 0,
+    queue_only: Annotated[bool, typer.Option("--queue", help=(
+        "PostgreSQL: only queue the jobs, for `stationwatch worker` processes to run.")) ] = False,
 ):
     """Store documents (HTML, PDF, DOCX, text, images via OCR, URLs) and extract candidate claims.
 
@@ -401,6 +407,9 @@ def ingest_cmd(
     document. Each document is stored whole with its claims, or not at all; failures are
     listed at the end and kept for `stationwatch documents --failed`.
     """
+    if workers or queue_only:
+        return ingest_parallel(targets, title, publisher, published, url, kind, accept_above, reviewer, max_mb,
+                               workers, queue_only)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import pipeline
@@ -421,6 +430,84 @@ def ingest_cmd(
     print_ingest_summary(outcomes)
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)
+
+
+def ingest_parallel(targets, title, publisher, published, url, kind, accept_above, reviewer, max_mb,
+                    workers, queue_only) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import pipeline, workers as parallel
+    if published:
+        day(published, "--published")
+    hints = pipeline.SourceHints(title, publisher, published, url, kind)
+    names = list(pipeline.expand(targets))
+    Store(State.db).close()  # migrate (or refuse a bad URL) once, before any worker starts
+    if queue_only:
+        if not parallel.is_postgres(State.db):
+            raise fail("--queue needs a PostgreSQL store (workers share its database)")
+        ids = parallel.defer(State.db, names, hints, accept_above=accept_above, reviewer=reviewer,
+                             max_bytes=int(max_mb * 2**20))
+        out.print(f"queued {len(ids)} jobs; run `stationwatch worker` to ingest them, `stationwatch jobs` to follow")
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        task = progress.add_task(f"ingesting with {workers} workers", total=len(names))
+        outcomes = parallel.ingest_with_workers(
+            State.db, names, hints, workers, accept_above=accept_above, reviewer=reviewer,
+            max_bytes=int(max_mb * 2**20), progress=lambda done, total: progress.update(task, completed=done))
+    print_ingest_summary(outcomes)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("worker")
+def worker_cmd(
+    concurrency: Annotated[int, typer.Option(min=1, help="Jobs this process runs at once.")] = 1,
+    until_empty: Annotated[bool, typer.Option("--until-empty", help="Stop when no job is queued or running.")] = False,
+):
+    """Run ingest jobs queued in a PostgreSQL store (`ingest --queue` or `ingest --workers N`).
+
+    Start as many as the database can feed, on any machine that reaches it and can read the
+    queued paths. A worker that dies leaves its job to be retried by another; what it was
+    writing is rolled back. Ctrl-C (or SIGTERM) finishes the running job, then stops.
+    """
+    from . import workers as parallel
+    if not parallel.is_postgres(State.db):
+        raise fail("workers take jobs from a PostgreSQL store; on SQLite use `stationwatch ingest --workers N`")
+    Store(State.db).close()
+    parallel.run_worker(State.db, concurrency=concurrency, until_empty=until_empty)
+
+
+class JobStatus(str, Enum):
+    todo = "todo"
+    doing = "doing"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+@app.command("jobs")
+def jobs_cmd(
+    status: Annotated[Optional[JobStatus], typer.Option(help="Only jobs in this state.")] = None,
+    limit: Annotated[int, typer.Option(help="Newest jobs to list.")] = 50,
+    format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
+):
+    """Ingest jobs of a PostgreSQL store: counts by state, then the newest with what each found."""
+    from . import workers as parallel
+    if not parallel.is_postgres(State.db):
+        raise fail("jobs are kept in a PostgreSQL store; SQLite ingests in the foreground")
+    Store(State.db).close()
+    rows = parallel.jobs(State.db, status=status.value if status else None, limit=limit)
+    counts = parallel.job_counts(State.db)
+    if format == Fmt.json:
+        out.print_json(json.dumps({"counts": counts, "jobs": rows}, default=str))
+        return
+    out.print("  ".join(f"{s}: {counts.get(s, 0)}" for s in ("todo", "doing", "succeeded", "failed")), highlight=False)
+    for r in rows:
+        found = r["outcome"] or ""
+        if r["outcome"] == "ingested":
+            found += f" ({r['claims']} claims)"
+        detail = f"  [red]{escape(r['error'])}[/]" if r["error"] else ""
+        out.print(f"#{r['id']:<6} {r['status']:<9} {found:<22} {escape(r['target'] or '')}{detail}", highlight=False)
 
 
 def print_ingest_summary(outcomes) -> None:

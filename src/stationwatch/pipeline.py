@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -102,28 +102,71 @@ def source_for(loaded: Loaded, result: ReadResult, hints: SourceHints) -> tuple[
             "kind": hints.kind}, warnings
 
 
-def ingest_one(store: Store, target: str, hints: SourceHints, *, accept_above: float | None = None,
-               reviewer: str | None = None, max_bytes: int = MAX_BYTES) -> Outcome:
+@dataclass
+class Prepared:
+    """A document read and its claims extracted, ready to be written (picklable)."""
+    target: str
+    document: Document
+    source: dict
+    claims: list[dict]
+    warnings: list[str]
+
+
+def prepare(target: str, hints: SourceHints, max_bytes: int = MAX_BYTES,
+            has_document: Callable[[str], bool] | None = None) -> Prepared | Outcome:
+    """Load, read and extract one file or URL; the work that needs no store lock. An outcome
+    (duplicate, failed) where there is nothing to write."""
     try:
         loaded = load(target, max_bytes)
         doc_id = hashlib.sha256(loaded.data).hexdigest()
-        if store.has_document(doc_id):
+        if has_document is not None and has_document(doc_id):
             return Outcome(target, "duplicate", doc_id)
         result = read(loaded, max_bytes)
-        source, warnings = source_for(loaded, result, hints)
-        claims = candidate_claims(result, source["published"])
-        doc = Document(original=loaded.data, text=result.text, media_type=result.media_type,
-                       language=result.language, title=result.title, name=target, author=result.author,
-                       published=result.published, reader=result.reader, pages=result.pages,
-                       fetched=loaded.fetched,
-                       capture=to_warc(loaded.data, loaded.fetched) if loaded.fetched else None)
-        summary = store.import_claims(enumerate(claims, 1), origin=target, source=source, document=doc,
-                                      accept_above=accept_above, reviewer=reviewer)
-    except (IngestError, StoreError) as e:
-        store.record_failure(target, str(e))
+    except IngestError as e:
         return Outcome(target, "failed", error=str(e))
+    source, warnings = source_for(loaded, result, hints)
+    claims = candidate_claims(result, source["published"])
+    doc = Document(original=loaded.data, text=result.text, media_type=result.media_type,
+                   language=result.language, title=result.title, name=target, author=result.author,
+                   published=result.published, reader=result.reader, pages=result.pages,
+                   fetched=loaded.fetched,
+                   capture=to_warc(loaded.data, loaded.fetched) if loaded.fetched else None)
+    return Prepared(target, doc, source, claims, result.warnings + warnings)
+
+
+def write_prepared(store: Store, prepared: Prepared | Outcome, *, accept_above: float | None = None,
+                   reviewer: str | None = None) -> Outcome:
+    """Store a prepared document with its source and claims in one transaction; a failure,
+    from preparing or writing, is recorded by name."""
+    if isinstance(prepared, Outcome):
+        if prepared.status == "failed":
+            store.record_failure(prepared.name, prepared.error or "failed")
+        return prepared
+    claims = prepared.claims
+    try:
+        summary = store.import_claims(enumerate(claims, 1), origin=prepared.target, source=prepared.source,
+                                      document=prepared.document, accept_above=accept_above, reviewer=reviewer,
+                                      new_document_only=True)
+    except StoreError as e:
+        store.record_failure(prepared.target, str(e))
+        return Outcome(prepared.target, "failed", error=str(e))
+    if summary.document_was_stored:  # another process stored the same bytes meanwhile
+        return Outcome(prepared.target, "duplicate", prepared.document.id)
     accepted = sum(1 for c in claims if accept_above is not None and (c.get("confidence") or 0) >= accept_above)
-    return Outcome(target, "ingested", doc.id, summary.added, accepted, warnings=result.warnings + warnings)
+    return Outcome(prepared.target, "ingested", prepared.document.id, summary.added, accepted,
+                   warnings=prepared.warnings)
+
+
+def ingest_one(store: Store, target: str, hints: SourceHints, *, accept_above: float | None = None,
+               reviewer: str | None = None, max_bytes: int = MAX_BYTES,
+               before_write: Callable[[], None] | None = None) -> Outcome:
+    try:
+        prepared = prepare(target, hints, max_bytes, store.has_document)
+    except StoreError as e:
+        prepared = Outcome(target, "failed", error=str(e))
+    if before_write is not None and isinstance(prepared, Prepared):
+        before_write()
+    return write_prepared(store, prepared, accept_above=accept_above, reviewer=reviewer)
 
 
 def extract_file(target: str, *, published: str | None = None,

@@ -95,16 +95,16 @@ def documented(states: list[StationState]) -> dict:
     present = [st for st in states if st.present]
     by_country: dict[str, int] = defaultdict(int)
     by_operator: dict[str, int] = defaultdict(int)
-    ids_by_country: dict[str, list[str]] = defaultdict(list)
+    ids_by_country: dict[str, dict[str, None]] = defaultdict(dict)
     for st in present:
         by_country[st.station.country] += 1
         by_operator[st.station.operator or "unknown"] += 1
-        ids_by_country[st.station.country].extend(i for i in st.station.claim_ids
-                                                  if i not in ids_by_country[st.station.country])
+        seen = ids_by_country[st.station.country]  # a dict: ordered, and O(1) to look up
+        seen.update(dict.fromkeys(i for i in st.station.claim_ids if i not in seen))
     return {"stations": len(present), "countries": len(by_country),
             "by_country": dict(sorted(by_country.items())),
             "by_operator": dict(sorted(by_operator.items())),
-            "claim_ids_by_country": dict(sorted(ids_by_country.items())),
+            "claim_ids_by_country": {cc: list(ids) for cc, ids in sorted(ids_by_country.items())},
             "station_list": [st.as_json() for st in present],
             "closed": [st.as_json() for st in states if st.closed_by],
             "contested": [st.station.id for st in present if st.denied_by]}
@@ -146,30 +146,55 @@ def _figure(who: str, predicate: str, cs: list[dict]) -> dict:
             "claim_ids": [c["id"] for c in cs]}
 
 
+def _indexed(store) -> bool:
+    """A real store goes through the per-version index (query/index.py); anything else that
+    quacks like one (the web app's snapshot) through the plain functions above."""
+    return isinstance(store, Store)
+
+
 def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | None = None,
           history: bool = False, grades: Grades = ANY_GRADE) -> dict:
     as_of = as_of or _today()
-    claims = accepted(store, known_at, grades)
-    states = station_states(claims, as_of, store.judgements())
-    current, superseded = reported(claims, as_of)
+    if _indexed(store):
+        from .index import indexed
+        idx = indexed(store, known_at, grades)
+        states, (current, superseded) = idx.states(as_of), idx.reported(as_of, history)
+        contested, figures = idx.network_ids(as_of), idx.documented(states)
+    else:
+        claims = accepted(store, known_at, grades)
+        states = station_states(claims, as_of, store.judgements())
+        current, superseded = reported(claims, as_of)
+        contested, figures = [c["id"] for c in network_denials(claims, as_of)], documented(states)
     out = {"as_of": as_of.isoformat(), "known_at": known_at.isoformat() if known_at else None,
            **({"grades": {"min_reliability": grades.min_reliability, "max_credibility": grades.max_credibility}}
               if grades != ANY_GRADE else {}),
-           "documented": documented(states), "reported": current,
-           "contested_network": [c["id"] for c in network_denials(claims, as_of)]}
+           "documented": figures, "reported": current,
+           "contested_network": contested}
     if history:
         out["history"] = superseded
     return out
+
+
+def _full_claims(store: Store, ids: list[str]) -> dict[str, dict]:
+    wanted = list(dict.fromkeys(ids))
+    return {c["id"]: c for c in store.iter_claims(ids=wanted)} if wanted else {}
 
 
 def station_list(store: Store, *, country: str | None = None, as_of: dt.date | None = None,
                  known_at: dt.date | None = None, grades: Grades = ANY_GRADE) -> list[dict]:
     """Stations with their claims; closed ones included and marked."""
     as_of = as_of or _today()
-    claims = accepted(store, known_at, grades)
-    by_id = {c["id"]: c for c in claims}
+    if _indexed(store):
+        from .index import indexed
+        states = indexed(store, known_at, grades).states(as_of, country.upper() if country else None)
+        states = [st for st in states if st.present or st.closed_by]
+        by_id = _full_claims(store, [i for st in states for i in st.station.claim_ids])
+    else:
+        claims = accepted(store, known_at, grades)
+        by_id = {c["id"]: c for c in claims}
+        states = station_states(claims, as_of, store.judgements())
     out = []
-    for st in station_states(claims, as_of, store.judgements()):
+    for st in states:
         if country and st.station.country != country.upper():
             continue
         if not (st.present or st.closed_by):
@@ -180,24 +205,62 @@ def station_list(store: Store, *, country: str | None = None, as_of: dt.date | N
     return out
 
 
+def station_detail(store: Store, station_id: str, *, as_of: dt.date | None = None,
+                   known_at: dt.date | None = None, grades: Grades = ANY_GRADE) -> dict | None:
+    """One station (a station page): its state on `as_of` and its claims; None if unknown."""
+    as_of = as_of or _today()
+    if _indexed(store):
+        from .index import indexed
+        st = indexed(store, known_at, grades).state(station_id, as_of)
+        if st is None:
+            return None
+        by_id = _full_claims(store, st.station.claim_ids)
+        claims = [by_id[i] for i in st.station.claim_ids]
+    else:
+        found = [s for s in station_states(accepted(store, known_at, grades), as_of, store.judgements())
+                 if s.station.id == station_id]
+        if not found:
+            return None
+        st, claims = found[0], found[0].station.claims
+    return dict(st.as_json(), present=st.present, claims=claims)
+
+
 def explain_country(store: Store, country: str, *, as_of: dt.date | None = None,
                     known_at: dt.date | None = None, grades: Grades = ANY_GRADE) -> dict:
-    """The claims behind every figure about one country: stations, reported counts, responses."""
+    """The claims behind every figure about one country: stations, reported counts, responses.
+    `claims` holds every claim the explanation refers to, by id."""
     as_of = as_of or _today()
     country = country.upper()
-    claims = accepted(store, known_at, grades)
-    states = [st for st in station_states(claims, as_of, store.judgements()) if st.station.country == country]
-    current, superseded = reported(claims, as_of)
     in_country = lambda f: (f["scope"] or {}).get("country") == country
-    others = [c for c in claims if _about_country(c, country) and not c["predicate"].startswith(("station.", "count."))
-              and claim_start(c) <= as_of]
+    if _indexed(store):
+        from .index import indexed
+        idx = indexed(store, known_at, grades)
+        states = idx.states(as_of, country)
+        current, superseded = idx.reported(as_of)
+        current, superseded = [f for f in current if in_country(f)], [f for f in superseded if in_country(f)]
+        other_ids = idx.other_ids(country, as_of)
+        by_id = _full_claims(store, [i for st in states for i in st.station.claim_ids] + other_ids
+                             + [i for f in current + superseded for i in f["claim_ids"]])
+        others = [by_id[i] for i in other_ids]
+        station_claims = lambda st: [by_id[i] for i in st.station.claim_ids]
+    else:
+        claims = accepted(store, known_at, grades)
+        states = [st for st in station_states(claims, as_of, store.judgements()) if st.station.country == country]
+        current, superseded = reported(claims, as_of)
+        current, superseded = [f for f in current if in_country(f)], [f for f in superseded if in_country(f)]
+        others = [c for c in claims if _about_country(c, country)
+                  and not c["predicate"].startswith(("station.", "count.")) and claim_start(c) <= as_of]
+        station_claims = lambda st: st.station.claims
+        all_ids = {c["id"]: c for c in claims}
+        by_id = {i: all_ids[i] for i in [c["id"] for st in states for c in st.station.claims]
+                 + [c["id"] for c in others] + [i for f in current + superseded for i in f["claim_ids"]]}
     return {"country": country, "as_of": as_of.isoformat(),
             "known_at": known_at.isoformat() if known_at else None,
-            "stations": [dict(st.as_json(), claims=st.station.claims, present=st.present) for st in states],
-            "reported": [f for f in current if in_country(f)],
-            "superseded": [f for f in superseded if in_country(f)],
+            "stations": [dict(st.as_json(), claims=station_claims(st), present=st.present) for st in states],
+            "reported": current,
+            "superseded": superseded,
             "other_claims": others,
-            "claims": {c["id"]: c for c in claims}}
+            "claims": by_id}
 
 
 def _about_country(claim: dict, country: str) -> bool:

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, and_, exc, func, select
+from sqlalchemy import Connection, and_, exc, func, or_, select
 
 from .. import dates, stations
 from ..model import (REVIEW_STATUSES, InvalidClaim, check_credibility, check_excerpt_against,
@@ -73,6 +73,7 @@ class ImportSummary:
     added: int = 0
     duplicates: int = 0
     claim_ids: list[str] = field(default_factory=list)
+    document_was_stored: bool = False  # with new_document_only: it was, and nothing was written
 
 
 def now() -> dt.datetime:
@@ -119,15 +120,23 @@ class Store(AccountsMixin):
                       source: dict | None = None, document: Document | None = None,
                       accept: bool = False, accept_above: float | None = None,
                       reviewer: str | None = None, unit: str | None = None,
-                      by: str | None = None) -> ImportSummary:
+                      by: str | None = None, new_document_only: bool = False) -> ImportSummary:
         """Validate every record, then write all of them in one transaction, or none.
 
         `accept` accepts every candidate; `accept_above` those with at least that confidence.
+        `new_document_only`: write nothing if `document` is already stored (parallel ingest).
         `by` is who imports (recorded in the ledger; default: the reviewer).
         """
         by = by or reviewer
         rows, srcs, summary = {}, {}, ImportSummary()
+        # what the search index holds of the text (Chinese segmented on PostgreSQL): made
+        # before the write lock, which other writers wait for
+        search = dialect.search_text(self.engine.dialect.name, document.text) if document else None
         with dialect.write_transaction(self.engine) as conn:
+            if new_document_only and document and conn.scalar(
+                    select(documents_t.c.id).where(documents_t.c.id == document.id)) is not None:
+                summary.document_was_stored = True
+                return summary
             known_docs = {document.id: document.text} if document else {}
             for line, raw in records:
                 try:
@@ -145,10 +154,10 @@ class Store(AccountsMixin):
                 srcs.setdefault(doc_source["id"], doc_source)
             events = []
             if document:
-                events += self._add_document(conn, document, by)
+                events += self._add_document(conn, document, by, search)
                 conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
             for src in srcs.values():
-                if conn.execute(dialect.insert_ignoring_duplicates(self.engine, sources_t), src).rowcount:
+                if dialect.insert_new(conn, sources_t, src):
                     events.append(ledger.source_event(src, by))
             existing = self._existing_claim_ids(conn, list(rows))
             fresh = [r for cid, r in rows.items() if cid not in existing]
@@ -158,7 +167,6 @@ class Store(AccountsMixin):
             ledger.append(conn, events)
             summary.added, summary.duplicates = len(fresh), len(rows) - len(fresh)
             summary.claim_ids = list(rows)
-            self._refresh_entities(conn)
         return summary
 
     def _claim_row(self, conn: Connection, raw: object, default_source: dict | None,
@@ -188,7 +196,8 @@ class Store(AccountsMixin):
             raise InvalidClaim(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
         return _claim_row(claim, cid, src_row["id"], status, raw), src_row
 
-    def _add_document(self, conn: Connection, doc: Document, by: str | None = None) -> list:
+    def _add_document(self, conn: Connection, doc: Document, by: str | None = None,
+                      search: str | None = None) -> list:
         """Store a document once; returns the ledger events of what was new."""
         row = {
             "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
@@ -196,9 +205,9 @@ class Store(AccountsMixin):
             "original": doc.original, "recorded_at": now(), "author": doc.author,
             "published": doc.published, "reader": doc.reader,
             "pages": [list(p) for p in doc.pages] if doc.pages else None, "fetched": doc.fetched}
-        if not conn.execute(dialect.insert_ignoring_duplicates(self.engine, documents_t), row).rowcount:
+        if not dialect.insert_new(conn, documents_t, row):
             return []
-        dialect.index_document(conn, doc.id, doc.text)
+        dialect.index_document(conn, doc.id, doc.text, search)
         events = [ledger.document_event(row, by)]
         if doc.capture:
             capture = {"id": hashlib.sha256(doc.capture).hexdigest(), "document_id": doc.id,
@@ -231,7 +240,6 @@ class Store(AccountsMixin):
             conn.execute(claims_t.update().where(claims_t.c.id.in_(full)).values(
                 status=decision, reviewer=reviewer, reviewed_at=now()))
             ledger.append(conn, [ledger.review_event(cid, decision, reviewer) for cid in full])
-            self._refresh_entities(conn)
         return full
 
     def edit_claim(self, claim_id_: str, changes: dict, reviewer: str | None = None) -> str:
@@ -275,7 +283,6 @@ class Store(AccountsMixin):
                 status="rejected", superseded_by=row["id"], reviewer=reviewer, reviewed_at=now()))
             events.append(ledger.review_event(cid, "rejected", reviewer, superseded_by=row["id"]))
             ledger.append(conn, events)
-            self._refresh_entities(conn)
         return row["id"]
 
     def grade_source(self, source_ref: str, reliability: str, who: str | None = None) -> str:
@@ -365,6 +372,15 @@ class Store(AccountsMixin):
             raise StoreError(f"claim id prefix {prefix} is ambiguous")
         return hits[0]
 
+    def refresh_entities(self) -> None:
+        """Record an entity for every station the accepted claims document.
+
+        Done when the entities are counted, not on every write: grouping every accepted
+        station claim costs time in proportion to the record, which a write that adds one
+        document or one review decision must not pay."""
+        with dialect.write_transaction(self.engine) as conn:
+            self._refresh_entities(conn)
+
     def _refresh_entities(self, conn: Connection) -> None:
         """Record an entity for every station the accepted claims document."""
         accepted = list(self._select_claims(conn, status="accepted",
@@ -389,9 +405,24 @@ class Store(AccountsMixin):
             cid = self._resolve_id(conn, id_or_prefix)
             return next(self._select_claims(conn, ids=[cid]))
 
+    def iter_claims(self, *, status: str | None = None, predicate_prefixes: tuple[str, ...] = (),
+                    known_at: dt.date | None = None, ids: list[str] | None = None,
+                    min_reliability: str | None = None, max_credibility: int | None = None) -> Iterator[dict]:
+        """Claims as `claims()` orders them, streamed: memory stays flat in the size of the store.
+        `predicate_prefixes` keeps claims whose predicate starts with any of them."""
+        if ids is not None:
+            for i in range(0, len(ids), 2000):
+                with self.engine.connect() as conn:
+                    yield from self._select_claims(conn, ids=ids[i:i + 2000] or None, status=status)
+            return
+        with self.engine.connect() as conn:
+            yield from self._select_claims(conn, status=status, predicate_prefixes=predicate_prefixes,
+                                           known_at=known_at, min_reliability=min_reliability,
+                                           max_credibility=max_credibility, stream=True)
+
     def _select_claims(self, conn: Connection, *, status=None, predicate=None, predicate_prefix=None,
                        country=None, known_at=None, ids=None, min_reliability=None,
-                       max_credibility=None) -> Iterator[dict]:
+                       max_credibility=None, predicate_prefixes=(), stream=False) -> Iterator[dict]:
         q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
                    sources_t.c.published, sources_t.c.kind, sources_t.c.document_id, sources_t.c.reliability,
                    ).join(sources_t, sources_t.c.id == claims_t.c.source_id)
@@ -402,6 +433,8 @@ class Store(AccountsMixin):
             conds.append(claims_t.c.predicate == predicate)
         if predicate_prefix:
             conds.append(claims_t.c.predicate.like(predicate_prefix + "%"))
+        if predicate_prefixes:
+            conds.append(or_(*(claims_t.c.predicate.like(p + "%") for p in predicate_prefixes)))
         if country:
             conds.append(claims_t.c.country == country.upper())
         if known_at:
@@ -416,7 +449,7 @@ class Store(AccountsMixin):
             q = q.where(and_(*conds))
         q = q.order_by(sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
                        claims_t.c.predicate, claims_t.c.id)
-        for row in conn.execute(q).mappings():
+        for row in (conn.execution_options(yield_per=2000) if stream else conn).execute(q).mappings():
             yield _claim_dict(row)
 
     def document_text(self, doc_id: str, conn: Connection | None = None) -> str | None:
@@ -487,6 +520,7 @@ class Store(AccountsMixin):
             return [dict(r) for r in conn.execute(select(failures_t).order_by(failures_t.c.recorded_at)).mappings()]
 
     def counts(self) -> dict[str, int]:
+        self.refresh_entities()
         with self.engine.connect() as conn:
             out = {t.name: conn.scalar(select(func.count()).select_from(t))
                    for t in (sources_t, documents_t, entities_t, failures_t)}

@@ -93,6 +93,17 @@ def insert_ignoring_duplicates(engine: Engine, table: Table):
     return insert(table).on_conflict_do_nothing()
 
 
+def insert_new(conn: Connection, table: Table, row: dict) -> bool:
+    """INSERT `row` unless its primary key is already there; whether it was inserted.
+
+    The answer comes from RETURNING, not rowcount: psycopg 3 under SQLAlchemy reports -1 for
+    an INSERT ... ON CONFLICT DO NOTHING, which would pass for "inserted"."""
+    stmt = insert_ignoring_duplicates(conn.engine, table)
+    if conn.dialect.name == "postgresql":
+        return conn.execute(stmt.returning(*table.primary_key.columns), row).first() is not None
+    return conn.execute(stmt, row).rowcount > 0
+
+
 # -- full-text search over document text ----------------------------------------------
 # SQLite: an FTS5 table with the trigram tokenizer, which needs no word boundaries and so
 # finds Chinese and Japanese as readily as English. Queries under three characters fall
@@ -130,13 +141,21 @@ def segmented(text_: str) -> str:
     return _CJK_RUN.sub(lambda m: " " + " ".join(jieba.lcut(m[0])) + " ", text_)
 
 
-def index_document(conn, doc_id: str, text_: str) -> None:
+def search_text(dialect_name: str, text_: str) -> str:
+    """What the search index is given of a document's text (see `index_document`)."""
+    return segmented(text_) if dialect_name == "postgresql" else text_
+
+
+def index_document(conn, doc_id: str, text_: str, prepared: str | None = None) -> None:
+    """Index a document's text; `prepared` is `search_text` of it, when made beforehand."""
+    if prepared is None:
+        prepared = search_text(conn.dialect.name, text_)
     if conn.dialect.name == "sqlite":
         conn.execute(text("INSERT INTO documents_fts(doc_id, text) VALUES (:id, :text)"),
-                     {"id": doc_id, "text": text_})
+                     {"id": doc_id, "text": prepared})
     elif conn.dialect.name == "postgresql":
         conn.execute(text("INSERT INTO documents_search(doc_id, tsv) VALUES (:id, to_tsvector('simple', :text)) "
-                          "ON CONFLICT (doc_id) DO NOTHING"), {"id": doc_id, "text": segmented(text_)})
+                          "ON CONFLICT (doc_id) DO NOTHING"), {"id": doc_id, "text": prepared})
 
 
 def search_document_ids(conn, query: str, limit: int) -> list[str]:
