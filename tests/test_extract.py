@@ -602,3 +602,64 @@ def test_a_district_named_with_its_city():
 ])
 def test_a_police_station_in_a_story_about_something_else_yields_nothing(text):
     assert _claims(text) == []
+
+
+# -- the prefilter: what makes extraction fast must not change what it finds ------------------
+
+def _flagged_matches(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, flags) of the full automaton's matches over the whole folded text, for
+    the keys the prefilter stands in for."""
+    from stationwatch.extract.gazetteer import PREFILTER_FLAGS, raw_matches
+    from stationwatch.extract.normalize import fold
+    out = []
+    for end_idx, v in raw_matches(fold(text)):
+        if v is not None and v[4] & PREFILTER_FLAGS:
+            out.append((end_idx - v[0] + v[1], end_idx - v[2], v[4] & PREFILTER_FLAGS))
+    return sorted(out)
+
+
+def test_prefilter_hits_are_exactly_the_full_automatons_matches():
+    from stationwatch.extract.gazetteer import PREFILTER_FLAGS, prefilter_hits, prefold
+    texts = list(DOCS.values()) + [SEED.read_text(encoding="utf-8"),
+                                   "Ｃｈｉｎａ’s “overseas police stations”; the NGO's report — driver's licences!",
+                                   "l'ONG a dit; 保護衛士稱，海外警務服務站已關閉。서울 비밀경찰서"]
+    for text in texts:
+        pre, cjk = prefold(text)
+        assert len(pre) == len(text)
+        got = sorted((s, e, f & PREFILTER_FLAGS) for s, e, f in
+                     prefilter_hits(pre, cjk) + prefilter_hits(pre, cjk, speech=True))
+        assert got == _flagged_matches(text), text[:60]
+
+
+def test_a_long_document_reads_like_its_relevant_paragraph():
+    relevant = ("According to Safeguard Defenders, three Chinese police stations operate in Oslo. "
+                "The stations were set up by the Fuzhou police in 2019.")
+    filler = ("The city council approved a new budget for public transport on Tuesday. Heavy rain caused "
+              "flooding in two districts, and schools were closed for the day. The festival attracted "
+              "thousands of visitors, the organisers said.")
+    doc = "\n\n".join([filler] * 30 + [relevant] + [filler] * 30)
+    shift = doc.index(relevant)
+    alone = _claims(relevant)
+    inside = _claims(doc)
+    assert alone
+    strip = lambda cs, d: sorted(json.dumps(dict(c, excerpt={"start": c["excerpt"]["start"] - d,  # noqa: E731
+                                                              "end": c["excerpt"]["end"] - d}), sort_keys=True)
+                                 for c in cs)
+    assert strip(inside, shift) == strip(alone, 0)
+
+
+def test_month_names_read_like_dateparser():
+    from stationwatch.extract.dates import _dateparser, _month_regex, _month_value
+    pattern, lang_of = _month_regex()
+    for published in ("2022-12-15", "2023-01-15", "2022-03-01"):
+        for name, lang in lang_of.items():
+            for day, year in ((None, None), ("3", None), ("31", None), (None, "2019"), ("29", "2023")):
+                words = (day, name.capitalize() if lang in ("en", "de") else name, year)
+                m = pattern.search(" ".join(w for w in words if w))
+                if m is None:
+                    continue
+                d, y = m.group(1) or m.group(3), m.group(4)
+                parsed = _dateparser(m.group(0).strip(" ,."), lang, published)
+                want = None if parsed is None else parsed[0][:4] if parsed[1] == "year" else \
+                    parsed[0][:7] if (parsed[1] == "month" or not d) else parsed[0]
+                assert _month_value(m.group(2).lower(), lang, d, y, published) == want, (m.group(0), published)

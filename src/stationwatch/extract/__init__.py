@@ -29,8 +29,8 @@ def extract_claims(text: str, *, published: str | None = None, language: str | N
         dt.date.fromisoformat(published)  # a bad date is the caller's error, said early
     if not text or not text.strip():
         return []
-    lang = (language or "").lower()[:2] or detect(text)
-    doc = Doc(text, lang, published)
+    lang = (language or "").lower()[:2] or None
+    doc = Doc(text, lang, published, detect=None if lang else detect)
     ctx = Context()
     claims: list[dict] = []
     for sent in doc.sentences_to_read():

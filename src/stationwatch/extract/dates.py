@@ -83,12 +83,55 @@ def _month_mention(m: re.Match, text: str, offset: int, lang: str | None,
     year = m.group(4)
     if not year and not published:
         return None
-    parsed = _dateparser(m.group(0).strip(" ,."), month_lang or lang, published)
-    if parsed is None:
+    value = _month_value(name.lower(), month_lang or lang, day, year, published)
+    if value is None:
         return None
-    iso, period = parsed
-    value = iso[:4] if period == "year" else iso[:7] if (period == "month" or not day) else iso
     return DateMention(offset + m.start(), offset + m.end(), value)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=1)
+def _relative_anchors() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The last word of each relative-year phrase ('year' of 'last year'), and the CJK ones."""
+    _, offsets = _relative_regex()
+    latin = frozenset(_LETTERS.findall(k)[-1] for k in offsets if not re.search(r"[\u3040-\ud7af]", k))
+    cjk = tuple(k for k in offsets if re.search(r"[\u3040-\ud7af]", k))
+    return latin, cjk
+
+
+@lru_cache(maxsize=1)
+def _month_numbers() -> dict[str, int]:
+    table = resources.table("grammar")["month_numbers"]
+    return {name: n for lang, names in table.items() if not lang.startswith("_") for name, n in names.items()}
+
+
+def _month_value(name: str, lang: str | None, day: str | None, year: str | None, published: str | None) -> str | None:
+    """'November 2022' -> 2022-11, '3 novembre' -> the last 3 November on or before the
+    publication date, 'November' -> the last November (the reading dateparser gives with
+    PREFER_DATES_FROM past, without its cost)."""
+    month = _month_numbers().get(name)
+    if month is None:
+        parsed = _dateparser(" ".join(x for x in (day, name, year) if x), lang, published)
+        if parsed is None:
+            return None
+        iso, period = parsed
+        return iso[:4] if period == "year" else iso[:7] if (period == "month" or not day) else iso
+    d = int(day) if day else None
+    if year:
+        y = int(year)
+    else:
+        pub = dt.date.fromisoformat(published)
+        y = pub.year
+        if month > pub.month or (d is not None and month == pub.month and d > pub.day):
+            y -= 1
+    if d is None:
+        return f"{y:04d}-{month:02d}"
+    try:
+        return dt.date(y, month, d).isoformat()
+    except ValueError:
+        return None
 
 
 def find_dates(text: str, start: int, end: int, lang: str | None, published: str | None) -> list[DateMention]:
@@ -102,7 +145,10 @@ def find_dates(text: str, start: int, end: int, lang: str | None, published: str
     has_digit = _ANY_DIGIT.search(seg) is not None
     cjk = not seg.isascii() and _CJK_MARK.search(seg) is not None
     pattern, _ = _month_regex()
-    for m in pattern.finditer(seg):
+    words = set(_LETTERS.findall(seg.lower()))
+    # The month and relative-year patterns are long alternations: read only when a word
+    # of theirs is there (a month name, the last word of 'last year', 去年).
+    for m in (pattern.finditer(seg) if not words.isdisjoint(_month_numbers()) else ()):
         d = _month_mention(m, seg, start, lang, published)
         if d:
             found.append(d)
@@ -121,7 +167,9 @@ def find_dates(text: str, start: int, end: int, lang: str | None, published: str
                                          _month_before(published, int(m.group(1)))))
                 taken.append((m.start(), m.end()))
         rel, offsets = _relative_regex()
-        for m in rel.finditer(seg):
+        anchors, cjk_phrases = _relative_anchors()
+        maybe = not words.isdisjoint(anchors) or (not seg.isascii() and any(p in seg for p in cjk_phrases))
+        for m in (rel.finditer(seg) if maybe else ()):
             if free(m.start(), m.end()):
                 year = int(published[:4]) + offsets[m.group().lower()]
                 found.append(DateMention(start + m.start(), start + m.end(), str(year)))

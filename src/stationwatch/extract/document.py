@@ -1,9 +1,15 @@
-"""A document read once: its matches (one automaton pass), sentences and clauses.
+"""A document read once: its matches, sentences and clauses.
 
-`Doc` runs the automaton over the whole text and keeps the raw matches; a sentence's
-matches become mentions (language, capitalization and nesting checked) only when the
-match flags say a rule or the speaker tracking will read them. `View` is one sentence,
-with numbers, dates and clause boundaries computed only when a rule asks for them.
+`Doc` runs the prefilter (gazetteer.prefilter: a small automaton over the text merely
+lower-cased) over the whole text; its hits are exact for every key that can make a
+sentence worth reading or decide what the document is about (keywords, government
+nouns, named speakers, China, PRC bureaus, page furniture). Only the sentences those
+hits pick are folded and scanned with the full automaton (places and every keyword),
+so a document costs little beyond its relevant sentences, however long it is. A
+sentence's matches become mentions (language, capitalization and nesting checked) only
+when the match flags say a rule or the speaker tracking will read them. `View` is one
+sentence, with numbers, dates and clause boundaries computed only when a rule asks for
+them.
 """
 from __future__ import annotations
 
@@ -15,14 +21,16 @@ from functools import cached_property, lru_cache
 from . import dates as dates_mod
 from . import numbers as numbers_mod
 from . import resources
-from .gazetteer import (F_ACTOR, F_CHINA, F_COUNTRY, F_FURNITURE, F_GOV, F_NETWORK, F_PLACE, F_SPEECH,
-                        F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, hits, raw_matches)
-from .normalize import CJK, fold
-from .segment import LocalSegmenter, Sentence, sentences, word_count
+from .gazetteer import (F_ACTOR, F_ADVERT, F_CHINA, F_COUNTRY, F_CREDIT, F_FURNITURE, F_GOV, F_NETWORK,
+                        F_PLACE, F_SPEECH, F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, hits,
+                        prefilter_hits, prefold, raw_matches)
+from .normalize import _NON_WORD, CJK, fold
+from .segment import _BLANK_LINES, LocalSegmenter, Sentence, sentences, word_count
 
 # A sentence whose matches carry none of these bits is skipped unread.
 F_READ = F_TRIGGER | F_SPEECH | F_PLACE | F_WEAK | F_ACTOR | F_GOV
 _SENTENCE_PUNCT = re.compile(r"[.;!?。；！？\n]")
+_TOKEN = re.compile(r"\S+")
 
 
 @lru_cache(maxsize=1)
@@ -65,25 +73,63 @@ def _lang_ok(entry_lang: str, doc_lang: str | None) -> bool:
 
 
 class Doc:
-    def __init__(self, text: str, lang: str | None, published: str | None) -> None:
+    """A document as the rules read it.
+
+    The prefilter's exact hits over the whole text decide what the document is about
+    (China, stations, page furniture) and which sentences to read; only those sentences
+    are folded and scanned with the full automaton (places, every keyword), once each.
+    """
+
+    def __init__(self, text: str, lang: str | None, published: str | None, detect=None) -> None:
+        """`detect`, when given, is asked for the language only if the text names China at
+        all (most of what is ingested does not, and is then done with here)."""
         self.text = text
         self.lang = lang
         self.published = published
-        self.folded = fold(text)
-        self._raw = raw_matches(self.folded)
-        # One pass over the matches: where they end (a match ending at padded index e
-        # covers the original text up to about e), what the document holds, and where
-        # the matches are that may make a sentence worth reading.
-        self._raw_ends: list[int] = []
-        self._marked: list[tuple[int, int, int]] = []
+        self._pre, self._cjk = prefold(text)
+        self._countries_named: set[str] | None = None
+        self._cache: dict[int, list[Mention]] = {}
+        self._scans: dict[int, tuple[str, list]] = {}  # sentence start -> (folded, raw matches)
+        self._to_read: list[Sentence] | None = None
+        # Most of what is ingested never names China: one look for it, and done.
+        if not prefilter_hits(self._pre, self._cjk, china=True):
+            self._hits = None  # computed only if a tool asks (Doc.sentences)
+            self._doc_flags = 0
+            self.about_china = self.network_link = self.station_topic = False
+            return
+        hits_ = prefilter_hits(self._pre, self._cjk)
+        blank = [(m.start(), m.end()) for m in _BLANK_LINES.finditer(text)] if "\n" in text else []
+        self._block_starts = [0] + [b for _, b in blank]
+        self._block_ends = [a for a, _ in blank] + [len(text)]
         doc_flags = 0
-        for end_idx, v in self._raw:
-            self._raw_ends.append(end_idx)
-            if v is not None:
-                doc_flags |= v[4]
-                if v[4] & F_READ:
-                    self._marked.append((end_idx - v[0] + v[1], end_idx - v[2], v[4]))
-        self.segmenter = LocalSegmenter(text, lang, self._furniture_words, bool(doc_flags & F_FURNITURE))
+        for _, _, f in hits_:
+            doc_flags |= f
+        # Speech verbs and government nouns matter in the paragraphs with a keyword, a
+        # named speaker or a bureau, and in the two before each: only there are they sought.
+        if doc_flags & F_CHINA:
+            wanted = F_TRIGGER | F_ACTOR | (F_WEAK if doc_flags & F_STATION else 0)
+            blocks = {self._block_of(s) for s, _, f in hits_ if f & wanted}
+            near = sorted(blocks | {b - 1 for b in blocks} | {b - 2 for b in blocks})
+            extra = []
+            spans: list[list[int]] = []
+            for b in near:
+                if b < 0:
+                    continue
+                if spans and spans[-1][2] == b - 1:
+                    spans[-1][1:] = [self._block_ends[b], b]  # neighbouring paragraphs in one pass
+                else:
+                    spans.append([self._block_starts[b], self._block_ends[b], b])
+            for a, z, _ in spans:
+                extra += prefilter_hits(self._pre, self._cjk, True, a, z)
+            if extra:
+                hits_ = sorted(hits_ + extra)
+                for _, _, f in extra:
+                    doc_flags |= f
+        self._hits = hits_
+        self._hit_starts = [h[0] for h in hits_]
+        self._doc_flags = doc_flags
+        if detect is not None and doc_flags & F_CHINA:
+            self.lang = lang = detect(text)
         # A text that never names China, a Chinese body or a PRC bureau is not about this
         # network, whatever police stations it mentions (a brawl at a station in Leeds).
         self.about_china = bool(doc_flags & F_CHINA)
@@ -94,16 +140,29 @@ class Doc:
         self.network_link = bool(doc_flags & F_NETWORK) or \
             (self.about_china and bool(doc_flags & F_STATION) and self._china_next_to_station())
         self.station_topic = bool(doc_flags & F_STATION) and self.network_link
-        self._countries_named: set[str] | None = None
-        self._cache: dict[int, list[Mention]] = {}
+
+    @cached_property
+    def segmenter(self) -> LocalSegmenter:
+        return LocalSegmenter(self.text, self.lang, self._furniture_words, bool(self._flags() & F_FURNITURE))
+
+    def _flags(self) -> int:
+        if self._hits is None:  # a text without China, asked about its furniture by a tool
+            self._hits = prefilter_hits(self._pre, self._cjk)
+            self._hit_starts = [h[0] for h in self._hits]
+            for _, _, f in self._hits:
+                self._doc_flags |= f
+        return self._doc_flags
+
+    def _block_of(self, pos: int) -> int:
+        return bisect.bisect_right(self._block_starts, pos) - 1
 
     def _china_next_to_station(self) -> bool:
         """In one sentence, a station word and China: qualifying it ('Chinese police
         stations', 'comisarías chinas'), running or opening it ('China has set up 48 police
         stations'), or speaking of it as a state ('Beijing', 'the Chinese embassy')."""
-        stations = [(a, b) for a, b, f in self._marked if f & F_STATION]
-        china = [(a, b, f) for a, b, f in self._marked if f & F_CHINA]
-        govs = [(a, b) for a, b, f in self._marked if f & F_GOV]
+        stations = [(a, b) for a, b, f in self._hits if f & F_STATION]
+        china = [(a, b, f) for a, b, f in self._hits if f & F_CHINA]
+        govs = [(a, b) for a, b, f in self._hits if f & F_GOV]
         text = self.text
         for a, b in stations:
             for c, d, f in china:
@@ -126,6 +185,11 @@ class Doc:
         """Every sentence (for tests and tools; extraction reads only `sentences_to_read`)."""
         return sentences(self.text, self.lang, self._furniture_words)
 
+    @cached_property
+    def folded(self) -> str:
+        """The whole text folded (for tests and tools; the rules fold what they read)."""
+        return fold(self.text)
+
     def sentences_to_read(self) -> list[Sentence]:
         """The sentences a rule or the speaker tracking will read, in text order.
 
@@ -134,24 +198,28 @@ class Doc:
         with a speech verb or a government noun (whose speaker or government the rule's
         sentence may continue).
         """
+        if self._to_read is not None:
+            return self._to_read
         if not self.about_china:
+            self._to_read = []
             return []
         triggers = F_TRIGGER | (F_WEAK if self.station_topic else 0)
         read = self._sentences_with(triggers | F_ACTOR)
         paras = {s.para for s in read if self.flags(s) & triggers}
-        if not paras:
-            return read
-        near = paras | {p - 1 for p in paras} | {p - 2 for p in paras}
-        extra = [s for s in self._sentences_with(F_SPEECH | F_GOV) if s.para in near]
-        merged = {s.start: s for s in read + extra}
-        return [merged[k] for k in sorted(merged)]
+        if paras:
+            near = paras | {p - 1 for p in paras} | {p - 2 for p in paras}
+            extra = [s for s in self._sentences_with(F_SPEECH | F_GOV) if s.para in near]
+            merged = {s.start: s for s in read + extra}
+            read = [merged[k] for k in sorted(merged)]
+        self._to_read = read
+        return read
 
     def _sentences_with(self, wanted: int) -> list[Sentence]:
         """The sentences holding a match with one of the `wanted` flags, in text order."""
         out: list[Sentence] = []
         seen: set[int] = set()
         last: Sentence | None = None
-        for pos, _, flags in self._marked:
+        for pos, _, flags in self._hits:
             if not flags & wanted:
                 continue
             if last is not None and last.start <= pos < last.end:
@@ -165,48 +233,59 @@ class Doc:
         out.sort(key=lambda s: s.start)
         return out
 
-    # -- raw matches ----------------------------------------------------------------
-    def _raw_between(self, start: int, end: int) -> list:
-        i = bisect.bisect_left(self._raw_ends, start + 1)
-        j = bisect.bisect_right(self._raw_ends, end + 1)
-        return self._raw[i:j]
+    # -- matches ----------------------------------------------------------------------
+    def _scan(self, sent: Sentence) -> tuple[str, list]:
+        """The sentence folded and the full automaton's matches in it (end indices of the
+        padded document, as `raw_matches` gives them for the whole text)."""
+        got = self._scans.get(sent.start)
+        if got is None:
+            folded = _NON_WORD.sub(" ", self._pre[sent.start:sent.end])  # the prefold, punctuation folded
+            shift = sent.start
+            got = folded, [(e + shift, v) for e, v in raw_matches(folded)]
+            self._scans[sent.start] = got
+        return got
 
     def _furniture_words(self, start: int, end: int) -> tuple[int, int]:
+        """Advert and credit words in text[start:end] (exact: the prefilter's hits)."""
+        if not self._flags() & F_FURNITURE:
+            return 0, 0
         adverts = credits = 0
-        for _, v in self._raw_between(start, end):
-            if v is not None and v[4] & F_FURNITURE:
-                for p in v[3]:
-                    if p[0] == "kw" and p[1] == "advert":
-                        adverts += 1
-                    elif p[0] == "kw" and p[1] == "credit":
-                        credits += 1
+        i = bisect.bisect_left(self._hit_starts, start)
+        for s, e, f in self._hits[i:]:
+            if s >= end:
+                break
+            if e <= end:
+                adverts += bool(f & F_ADVERT)
+                credits += bool(f & F_CREDIT)
         return adverts, credits
 
     def flags(self, sent: Sentence) -> int:
         f = 0
-        for _, v in self._raw_between(sent.start, sent.end):
+        for _, v in self._scan(sent)[1]:
             if v is not None:
                 f |= v[4]
         return f
 
     @property
     def countries_named(self) -> set[str]:
-        """Countries the document names outright, to choose among same-named places."""
+        """Countries the sentences read name outright (or by their capital, or by a town
+        that is nowhere else), to choose among same-named places."""
         if self._countries_named is None:
             named = set()
-            for _, v in self._raw:
-                if v is None or not v[4] & (F_COUNTRY | F_PLACE):
-                    continue
-                for p in v[3]:
-                    if p[0] == "demonym":
-                        named.add(p[1])
-                    elif p[0] == "place":
-                        named.update(c.country for c in p[2] if c.locality is None)
-                        first = p[2][0]
-                        if first.capital or all(c.country == first.country or c.population * 5 <= first.population
-                                                for c in p[2][1:]):
-                            # 'Madrid says ... Valencia', 'Valencia y Sevilla': Spain's Valencia
-                            named.add(first.country)
+            for sent in self.sentences_to_read():
+                for _, v in self._scan(sent)[1]:
+                    if v is None or not v[4] & (F_COUNTRY | F_PLACE):
+                        continue
+                    for p in v[3]:
+                        if p[0] == "demonym":
+                            named.add(p[1])
+                        elif p[0] == "place":
+                            named.update(c.country for c in p[2] if c.locality is None)
+                            first = p[2][0]
+                            if first.capital or all(c.country == first.country or
+                                                    c.population * 5 <= first.population for c in p[2][1:]):
+                                # 'Madrid says ... Valencia', 'Valencia y Sevilla': Spain's Valencia
+                                named.add(first.country)
             self._countries_named = named
         return self._countries_named
 
@@ -216,17 +295,17 @@ class Doc:
         got = self._cache.get(sent.index)
         if got is not None:
             return got
-        raw = self._raw_between(sent.start, sent.end)
+        folded, raw = self._scan(sent)
         out: list[Mention] = []
         if raw and self.flags(sent) & F_READ:
-            for h in hits(self.folded, raw, self.lang, self.text):
+            for h in hits(folded, raw, self.lang, self.text, sent.start):
                 if h.start >= sent.start and h.end <= sent.end and not sent.in_hole(h.start):
                     out.extend(self._mentions_of_hit(h.start, h.end, h.payloads, self.text, self.lang))
             for m in out:
                 if m.kind == "place":
                     self._resolve_place(m)
             if self.lang == "zh":
-                out = _within_chinese_words(self.folded, sent, out)  # simplified: jieba knows 伦敦, not 倫敦
+                out = _within_chinese_words(folded, sent, out)  # simplified: jieba knows 伦敦, not 倫敦
             split = _split_keywords(self.lang)
             if split is not None:
                 out = _with_split_keywords(self.text, sent, out, split)
@@ -239,30 +318,26 @@ class Doc:
 
         A span can be two keywords at once ('dismissed' is a denial and a speech verb);
         as an entity it is one thing: an organization over a bureau over a place over a
-        demonym.
+        demonym (the first whose capitals the text shows).
         """
-        out: list[Mention] = []
-        entity, rank = None, 99
-        for p in payloads:
-            kind = p[0]
-            if kind == "kw":
-                if p[1] not in WINDOW_ONLY and _lang_ok(p[2], lang) and \
-                        not any(m.cat == p[1] for m in out):
-                    out.append(Mention(start, end, "kw", p[1]))
-            elif kind == "gov":
-                if _lang_ok(p[2], lang) and not any(m.kind == "gov" for m in out):
-                    out.append(Mention(start, end, "gov", p[1]))
-            elif kind == "org" and rank > 0 and _case_ok(text, start, end, p[4]):
-                entity, rank = Mention(start, end, "org", p[3], country=p[2], name=p[1]), 0
-            elif kind == "bureau" and rank > 1:
-                entity, rank = Mention(start, end, "bureau", name=p[1]), 1
-            elif kind == "place" and rank > 2 and _case_ok(text, start, end, p[1]):
-                entity, rank = Mention(start, end, "place", place=p[2][0], country=p[2][0].country), 2
+        kws, gov, entities = _readings(payloads, lang)
+        out = [Mention(start, end, "kw", cat) for cat in kws]
+        if gov is not None:
+            out.append(Mention(start, end, "gov", gov))
+        for kind, p, case in entities:
+            if case and not _case_ok(text, start, end, case):
+                continue
+            if kind == "org":
+                out.append(Mention(start, end, "org", p[3], country=p[2], name=p[1]))
+            elif kind == "bureau":
+                out.append(Mention(start, end, "bureau", name=p[1]))
+            elif kind == "place":
+                entity = Mention(start, end, "place", place=p[2][0], country=p[2][0].country)
                 entity.name = p[2]  # the candidates, narrowed in _resolve_place
-            elif kind == "demonym" and rank > 3 and _case_ok(text, start, end, p[2]):
-                entity, rank = Mention(start, end, "demonym", country=p[1]), 3
-        if entity is not None:
-            out.append(entity)
+                out.append(entity)
+            else:
+                out.append(Mention(start, end, "demonym", country=p[1]))
+            break
         return out
 
     def _resolve_place(self, m: Mention) -> None:
@@ -278,6 +353,39 @@ class Doc:
                     best = c
                     break
         m.place, m.country = best, best.country
+
+_READINGS: dict[tuple[int, str | None], tuple] = {}
+_RANK = {"org": 0, "bureau": 1, "place": 2, "demonym": 3}
+_CASE_AT = {"org": 4, "place": 1, "demonym": 2}
+
+
+def _readings(payloads: tuple, lang: str | None) -> tuple:
+    """(keyword categories, government type, entity readings best first) of a match's
+    payloads in a language; the automaton hands out the same tuples, so this is cached."""
+    key = (id(payloads), lang)
+    got = _READINGS.get(key)
+    if got is not None and got[0] is payloads:
+        return got[1]
+    kws: list[str] = []
+    gov = None
+    entities = []
+    for i, p in enumerate(payloads):
+        kind = p[0]
+        if kind == "kw":
+            if p[1] not in WINDOW_ONLY and _lang_ok(p[2], lang) and p[1] not in kws:
+                kws.append(p[1])
+        elif kind == "gov":
+            if _lang_ok(p[2], lang) and gov is None:
+                gov = p[1]
+        elif kind in _RANK:
+            entities.append((_RANK[kind], i, kind, p, p[_CASE_AT[kind]] if kind in _CASE_AT else ""))
+    entities.sort(key=lambda e: (e[0], e[1]))
+    value = (tuple(kws), gov, tuple((kind, p, case) for _, _, kind, p, case in entities))
+    if len(_READINGS) > 200_000:
+        _READINGS.clear()  # merged payloads are new tuples each time: keep the cache bounded
+    _READINGS[key] = (payloads, value)
+    return value
+
 
 @lru_cache(maxsize=16)
 def _split_keywords(lang: str | None) -> tuple[re.Pattern, dict[str, list[tuple[str, re.Pattern]]]] | None:
@@ -315,17 +423,18 @@ def _with_split_keywords(text: str, sent: Sentence, mentions: list[Mention], spl
 _SHORT_HAN = re.compile(r"^[\u4e00-\u9fff]{2}$")
 
 
-def _within_chinese_words(text: str, sent: Sentence, mentions: list[Mention]) -> list[Mention]:
+def _within_chinese_words(folded: str, sent: Sentence, mentions: list[Mention]) -> list[Mention]:
     """Drop two-character Chinese place names that start inside a word ('加州' in '增加州政府').
 
     Written Chinese has no spaces, so a short name can sit astride two words; jieba's
     segmentation of the sentence (only when such a name is found) tells us where the
     words are. A name jieba does not know splits into characters, which never objects.
     """
-    short = [m for m in mentions if m.kind == "place" and _SHORT_HAN.match(text[m.start:m.end])]
+    short = [m for m in mentions if m.kind == "place"
+             and _SHORT_HAN.match(folded[m.start - sent.start:m.end - sent.start])]
     if not short:
         return mentions
-    bounds = _word_bounds(text[sent.start:sent.end])
+    bounds = _word_bounds(folded)
     # A name must start a word; it may end inside one ('英国内政部' is one word to jieba).
     bad = {id(m) for m in short if (m.start - sent.start) not in bounds}
     return [m for m in mentions if id(m) not in bad] if bad else mentions
@@ -359,12 +468,25 @@ def _clause_words(lang: str | None) -> re.Pattern:
     return re.compile("|".join(parts), re.I)
 
 
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=16)
+def _clause_word_sets(lang: str | None) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Words of the clause-break phrases (any of them must be there for one to be), and
+    the CJK phrases."""
+    words = resources.per_language(resources.table("grammar")["clause_break_words"], lang)
+    latin = frozenset(w for phrase in words if not CJK.search(phrase) for w in _LETTER_RUNS.findall(phrase.lower()))
+    return latin, tuple(w for w in words if CJK.search(w))
+
+
 class View:
     """One sentence of a Doc, with what the rules need computed lazily."""
 
     def __init__(self, doc: Doc, sent: Sentence) -> None:
         self.doc = doc
         self.sent = sent
+        self.memo: dict = {}  # what the rules work out about one mention, asked for again and again
         self.start, self.end = sent.start, sent.end
         self.mentions = doc.mentions(sent)
         by_cat: dict[str, list[Mention]] = {}
@@ -406,10 +528,38 @@ class View:
     def text(self) -> str:
         return self.doc.text
 
+    def folded(self, a: int, b: int) -> str:
+        """text[a:b] folded (simplified Chinese, lower case, punctuation as spaces)."""
+        f, _ = self.doc._scan(self.sent)
+        s = self.sent.start
+        if s <= a and b <= self.sent.end:
+            return f[a - s:b - s]
+        return fold(self.doc.text[a:b])
+
     def words(self, a: int, b: int) -> float:
+        """word_count(text[a:b]), from the sentence's tokens when a and b are in it."""
         if b <= a:
             return 0
-        return word_count(self.doc.text[a:b])
+        if a < self.start or b > self.end:
+            return word_count(self.doc.text[a:b])
+        starts, ends, cjk = self._tokens
+        n = bisect.bisect_left(starts, b) - bisect.bisect_right(ends, a)
+        if cjk:
+            n += (bisect.bisect_left(cjk, b) - bisect.bisect_left(cjk, a)) / 2
+        return n
+
+    @cached_property
+    def _tokens(self) -> tuple[list[int], list[int], list[int]]:
+        """Starts and ends of the sentence's space-separated tokens, and where its CJK
+        characters are."""
+        text = self.doc.text
+        starts, ends = [], []
+        for m in _TOKEN.finditer(text, self.start, self.end):
+            starts.append(m.start())
+            ends.append(m.end())
+        cjk = [m.start() for m in CJK.finditer(text, self.start, self.end)] \
+            if not text[self.start:self.end].isascii() else []
+        return starts, ends, cjk
 
     def distance(self, x: Mention | numbers_mod.Number, y) -> float:
         if x.end <= y.start:
@@ -433,7 +583,10 @@ class View:
     def clause_breaks(self) -> list[int]:
         seg = self.doc.text[self.start:self.end]
         cuts = [self.start + m.start() for m in _CLAUSE_PUNCT.finditer(seg)]
-        cuts += [self.start + m.start() for m in _clause_words(self.doc.lang).finditer(seg)]
+        latin, cjk = _clause_word_sets(self.doc.lang)
+        if not latin.isdisjoint(_LETTER_RUNS.findall(seg.lower())) or \
+                (cjk and not seg.isascii() and any(w in seg for w in cjk)):
+            cuts += [self.start + m.start() for m in _clause_words(self.doc.lang).finditer(seg)]
         return sorted(cuts)
 
     def clause(self, pos: int) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import ahocorasick
 
 from . import resources
-from .normalize import HANGUL, fold, fold_term, is_cjk
+from .normalize import _FULLWIDTH, _HAS_FULLWIDTH, _NON_WORD, HANGUL, fold, fold_term, is_cjk, lower_same_length, to_simplified
 
 SCHEMA = 14  # bump when the payload layout changes
 # Lexicon categories of very common words, read in small windows by the rules instead.
@@ -428,6 +428,171 @@ def automaton() -> ahocorasick.Automaton:
     return auto
 
 
+# -- the prefilter ------------------------------------------------------------------------
+#
+# Most of what is ingested is about other things. Before folding a document and running
+# the full automaton over it, a small automaton of "needles" runs over the text merely
+# lower-cased (and simplified, for Chinese): for every dictionary key whose flags can make
+# a sentence worth reading or decide something about the document (keywords, government
+# nouns, named speakers, China, PRC bureaus, furniture words), the key's rarest word.
+# Every exact match of such a key in the folded text contains its needle in the
+# lower-cased text at the same offsets, so the needles' hits (a superset) say which
+# paragraphs can hold one: only those are folded and scanned in full. City names, the
+# bulk of the dictionary and of ordinary news, are left to that second pass.
+
+PREFILTER_FLAGS = F_TRIGGER | F_SPEECH | F_ACTOR | F_GOV | F_CHINA | F_STATION | F_WEAK | F_FURNITURE | F_NETWORK
+_COMMON_PIECES = frozenset(
+    "the a an of in on at to by for and or not no yet has have had is are was der die das den dem des ein eine "
+    "de la le les il lo el los las het een en van te om da di del della do dos das um uma o os as e y et und "
+    "ha ne se si en un une".split())
+# Characters met at the root in Latin text: they go in first, as dead-end keys, so that
+# pyahocorasick's linear scan of the root's children finds them early (see _Builder).
+_PREFILTER_FIRST = (" etaoinsrhldcumfpgwybvkxjqz.,'’\"-0123456789()\n:;!?“”«»/&%"
+                    + "".join(chr(c) for c in range(0xE0, 0x100)))
+
+
+# Bits the prefilter adds: which furniture word a key is (the segmenter counts them).
+F_ADVERT, F_CREDIT = 1 << 16, 1 << 17
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Needle automata: (Latin script, CJK scripts) for the keys that decide which
+    paragraphs to read, and the same for speech verbs and government nouns, which only
+    matter next to those paragraphs."""
+    main: tuple[ahocorasick.Automaton, ahocorasick.Automaton]
+    speech: tuple[ahocorasick.Automaton, ahocorasick.Automaton]
+    china: tuple[ahocorasick.Automaton, ahocorasick.Automaton]  # the keys naming China: a first, cheap look
+
+
+def _needle(core: str) -> tuple[str, int]:
+    """The needle of a key's core (its rarest-looking word) and where it starts in the core."""
+    if is_cjk(core) and " " not in core:
+        return core, 0
+    pieces = core.split(" ")
+    best = max(range(len(pieces)), key=lambda i: (pieces[i] not in _COMMON_PIECES, len(pieces[i])))
+    return pieces[best], sum(len(p) + 1 for p in pieces[:best])
+
+
+def _build_prefilter(auto: ahocorasick.Automaton) -> Prefilter:
+    # needle -> [(core, needle offset in core, boundary before, boundary after, flags), ...]
+    needles: dict[str, list[tuple]] = {}
+    for key, value in auto.items():
+        if value is None or not value[4] & PREFILTER_FLAGS:
+            continue
+        _, lead, trail, payloads, flags = value
+        core = key[lead:len(key) - trail]
+        for p in payloads:
+            if p[0] == "kw" and p[1] in ("advert", "credit"):
+                flags |= F_ADVERT if p[1] == "advert" else F_CREDIT
+        flags &= PREFILTER_FLAGS | F_ADVERT | F_CREDIT
+        needle, offset = _needle(core)
+        if needle:
+            entries = needles.setdefault(needle, [])
+            entry = (core, offset, bool(lead), bool(trail))
+            for i, e in enumerate(entries):
+                if e[:4] == entry:
+                    entries[i] = entry + (e[4] | flags,)
+                    break
+            else:
+                entries.append(entry + (flags,))
+    speech_only = {n for n, entries in needles.items() if all(not e[4] & ~(F_SPEECH | F_GOV) for e in entries)}
+    china = {n: [e for e in entries if e[4] & F_CHINA] for n, entries in needles.items()}
+    china = {n: entries for n, entries in china.items() if entries}
+    sets = []
+    for wanted in ({n: needles[n] for n in needles if n not in speech_only},
+                   {n: needles[n] for n in speech_only}, china):
+        pair = []
+        for script in ("latin", "cjk"):
+            a = ahocorasick.Automaton()
+            if script == "latin":
+                for ch in _PREFILTER_FIRST:
+                    a.add_word(ch + "\0", None)
+            for needle in sorted(wanted):
+                if is_cjk(needle) == (script == "cjk"):
+                    a.add_word(needle, (len(needle), tuple(wanted[needle])))
+            a.make_automaton()
+            pair.append(a)
+        sets.append(tuple(pair))
+    return Prefilter(*sets)
+
+
+@lru_cache(maxsize=1)
+def prefilter() -> Prefilter:
+    path = _cache_path().with_suffix(".prefilter")
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, AttributeError):
+        pass
+    pre = _build_prefilter(automaton())
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(pre, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for stale in path.parent.glob("gazetteer-*.prefilter"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return pre
+
+
+_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff01-\uff5e]")
+_CJK_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def prefold(text: str) -> tuple[str, bool]:
+    """The text as the prefilter reads it, folded like `normalize.fold` except that
+    punctuation is left alone (same length, same offsets); and whether it has CJK script."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = lower_same_length(text)
+    if text.isascii() or not _WIDE.search(text):
+        return low, False
+    if _HAS_FULLWIDTH.search(low):
+        low = low.translate(_FULLWIDTH)
+    cjk = bool(_CJK_SCRIPT.search(text))
+    return (to_simplified(low) if cjk else low), cjk
+
+
+def prefilter_hits(pre: str, cjk: bool, speech: bool = False, start: int = 0,
+                   end: int | None = None, china: bool = False) -> list[tuple[int, int, int]]:
+    """(start, end, flags) of the keys that matter in a prefolded text (or in its
+    [start, end)), in text order; speech verbs and government nouns with `speech`.
+
+    Exactly the spans and flags the full automaton finds for those keys in the folded
+    text: a needle's hit is checked against each key behind it, with the text between
+    its words folded and the word boundaries the key asks for."""
+    out = []
+    n = len(pre)
+    pair = prefilter().china if china else prefilter().speech if speech else prefilter().main
+    end = n if end is None else end
+    for a in (pair if cjk else pair[:1]):
+        for end_idx, value in (a.iter(pre, start, end) if start or end != n else a.iter(pre)):
+            if value is None:
+                continue
+            at = end_idx + 1 - value[0]
+            for core, offset, left, right, flags in value[1]:
+                cs = at - offset
+                ce = cs + len(core)
+                if cs < 0 or ce > n:
+                    continue
+                if left and cs > 0 and pre[cs - 1].isalnum():
+                    continue
+                if right and ce < n and pre[ce].isalnum():
+                    continue
+                if offset or len(core) > value[0]:
+                    piece = pre[cs:ce]
+                    if piece != core and _NON_WORD.sub(" ", piece) != core:
+                        continue
+                out.append((cs, ce, flags))
+    if cjk:
+        out.sort()
+    return out
+
+
 @dataclass(slots=True)
 class Hit:
     start: int
@@ -461,8 +626,10 @@ def _case_filtered(payloads: tuple, text: str, start: int, end: int) -> tuple:
     return keep if len(keep) != len(payloads) else payloads
 
 
-def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str | None = None) -> list[Hit]:
-    """Spans in the original text for a run of raw matches.
+def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str | None = None,
+         offset: int = 0) -> list[Hit]:
+    """Spans in the original text for a run of raw matches (`folded` is the text folded
+    from `offset` on: the whole text, or the one sentence that was scanned).
 
     Keywords of other languages are dropped first (a French 'investigation*' must not
     hide the English 'investigat*'); then matches inside a longer match are dropped
@@ -479,21 +646,36 @@ def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str 
             payloads = _for_language(payloads, lang)
             if not payloads:
                 continue
-        start = end_idx - klen + lead
-        end = end_idx - trail
+        start = end_idx - klen + lead - offset
+        end = end_idx - trail - offset
         if trail == 0 and end > 0 and not _is_cjk_char(folded[end - 1]):
             while end < n and folded[end].isalnum() and not _is_cjk_char(folded[end]):
                 end += 1
         if lead == 0 and 0 < start < n and not _is_cjk_char(folded[start]):
             while start > 0 and folded[start - 1].isalnum() and not _is_cjk_char(folded[start - 1]):
                 start -= 1
-        if text is not None:
+        start += offset
+        end += offset
+        if text is not None and _case_sensitive(payloads):
             payloads = _case_filtered(payloads, text, start, end)
             if not payloads:
                 continue
         if start < end:
             out.append(Hit(start, end, payloads, flags))
     return _outermost(out)
+
+
+_CASE_CACHE: dict[int, tuple] = {}
+
+
+def _case_sensitive(payloads: tuple) -> bool:
+    got = _CASE_CACHE.get(id(payloads))
+    if got is None or got[0] is not payloads:
+        got = (payloads, any(p[0] in _CASE_INDEX and p[_CASE_INDEX[p[0]]] for p in payloads))
+        if len(_CASE_CACHE) > 200_000:
+            _CASE_CACHE.clear()
+        _CASE_CACHE[id(payloads)] = got
+    return got[1]
 
 
 def scan(text: str, folded: str | None = None, lang: str | None = None) -> list[Hit]:

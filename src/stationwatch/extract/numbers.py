@@ -162,6 +162,10 @@ def _pt() -> dict[str, int]:
 
 _KO_NATIVE = {"두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
               "열한": 11, "열두": 12, "열세": 13, "스무": 20}
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+# Each native Korean number word before a counter ('세 곳'), not inside a longer word.
+_KO_NATIVE_RE = re.compile(r"(?<![\uac00-\ud7af])(" + "|".join(sorted(_KO_NATIVE, key=len, reverse=True))
+                           + r")(?=\s?(?:곳|개|명|군데))")
 _WORDS = {"en": _en, "it": _it, "de": _de, "fr": _fr, "es": _es, "nl": _nl, "pt": _pt}
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
@@ -169,6 +173,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三":
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_RUN = re.compile("[零〇一二两兩三四五六七八九十百千万萬]+")
 _DIGITS = re.compile(r"\d+(?:(?:,|\.|\u00a0|\u202f|\u2009| )\d{3}(?!\d))*(?:[.,]\d+)?")
+_GROUP_SEP = re.compile(r"[,.\u00a0\u202f\u2009 ]")
 _MYRIAD = re.compile(r"\s*(万|萬|만)")
 _MILLION = re.compile(r"\s+(million|millions|milioni|milione|millionen|million|millones|millón|miljoen|milhões|milhão)\b", re.I)
 
@@ -217,7 +222,10 @@ _LATIN_WORD = re.compile(r"[^\W\d_]+")
 
 def _word_numbers(seg: str, offset: int, lang: str | None) -> list[Number]:
     words, longest = _number_words(lang)
-    tokens = [(m.start(), m.end(), m.group().lower()) for m in _LATIN_WORD.finditer(seg)]
+    low = seg.lower()
+    if longest.keys().isdisjoint(_LATIN_WORD.findall(low)):
+        return []  # no word that starts a number phrase
+    tokens = [(m.start(), m.end(), m.group()) for m in _LATIN_WORD.finditer(low)]
     out = []
     i = 0
     while i < len(tokens):
@@ -262,7 +270,7 @@ def _glued_to_word(text: str, start: int, end: int) -> bool:
 
 
 def _digit_value(raw: str) -> int | None:
-    groups = re.split(r"[,.\u00a0\u202f\u2009 ]", raw)
+    groups = _GROUP_SEP.split(raw)
     if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
         return int("".join(groups))
     if len(groups) == 1:
@@ -287,14 +295,14 @@ def find_numbers(text: str, start: int, end: int, lang: str | None) -> list[Numb
             b = start + tail.end()
         out.append(Number(a, b, value, "digits"))
     out.extend(_word_numbers(seg, start, lang))
-    if CJK.search(seg):
+    if not seg.isascii() and CJK.search(seg):
         for m in _CN_RUN.finditer(seg):
             value = cn_to_int(m.group())
             if value is not None and value > 1:
                 out.append(Number(start + m.start(), start + m.end(), value, "cjk"))
-        for word, value in _KO_NATIVE.items():
-            for m in re.finditer(rf"(?<![\uac00-\ud7af]){word}(?=\s?(?:곳|개|명|군데))", seg):
-                out.append(Number(start + m.start(), start + m.end(), value, "words"))
+        if _HANGUL.search(seg):
+            for m in _KO_NATIVE_RE.finditer(seg):
+                out.append(Number(start + m.start(), start + m.end(), _KO_NATIVE[m.group(1)], "words"))
     out.sort(key=lambda n: (n.start, -n.end))
     return _drop_overlaps(out)
 

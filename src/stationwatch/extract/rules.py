@@ -33,6 +33,15 @@ _STRONG_PUNCT = re.compile(r"[;:.!?—–；：。]")
 _CJK_CLAUSE = re.compile(r"[，；：。,;:]")
 _CLAUSE_START = re.compile(r"[,;:，；：、「」“”\"(（]")
 _POSSESSIVE_GAP = re.compile(r"^(?:['’]s)?\s*$")
+_WORDS_RE = re.compile(r"[\w'’]+")
+_WORDS_ASCII_QUOTE = re.compile(r"[\w']+")
+_DIGIT_RE = re.compile(r"\d")
+_NEXT_CAPITAL = re.compile(r"[ \t]+([A-Z][\w'’-]*)")
+_FIRST_WORD = re.compile(r"[\s\"'“‘«]*([^\W\d_]+)")
+_NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")
+_TO_MUST = re.compile(r"\b(?:to|must|should|will)\s+$", re.I)
+_LEADING_COMMA = re.compile(r"^[,、，]\s*")
+_AND_WORD = re.compile(r"(?:and|e|ed|und|et|y|en|og|och|и)")
 _ACTOR_LINK = re.compile(r"^\s*(?:in|at|of|di|de|du|del|della|in|im|von|der|des|en|a|à|em|no|na|te|van|驻)?\s*"
                          r"(?:the|la|le|il|el|l'|l’)?\s*$", re.I)
 
@@ -56,7 +65,7 @@ class Draft:
 
 # -- language windows ---------------------------------------------------------------
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=512)
 def _word_set(section: str, lang: str | None) -> frozenset[str]:
     return frozenset(w.lower() for w in resources.per_language(resources.table("grammar")[section], lang))
 
@@ -72,7 +81,7 @@ def _negation_re(lang: str | None) -> re.Pattern:
     return _alternation(resources.per_language(resources.table("grammar")["negation"], lang))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _phrases_re(section: str, lang: str | None) -> re.Pattern:
     """Any phrase of a grammar.json section, as whole words (CJK anywhere)."""
     return _alternation(resources.per_language(resources.table("grammar")[section], lang))
@@ -90,7 +99,7 @@ def _alternation(words: list[str]) -> re.Pattern:
 
 
 @lru_cache(maxsize=16)
-def _qualifiers(lang: str | None) -> tuple[list[tuple[re.Pattern, str]], list[tuple[re.Pattern, str]]]:
+def _qualifiers(lang: str | None) -> tuple:
     g = resources.table("grammar")
     before, after = [], []
     for table, out, anchor in ((g["qualifier_before"], before, "before"), (g["qualifier_after"], after, "after")):
@@ -103,19 +112,24 @@ def _qualifiers(lang: str | None) -> tuple[list[tuple[re.Pattern, str]], list[tu
                 else:
                     pat = r"^\s*" + (esc if CJK.search(phrase) or not phrase[0].isalnum() else rf"{esc}(?![\w])")
                 out.append((re.compile(pat, re.I), q))
-    return before, after
+    # One pattern for 'any of them' first: most numbers have no qualifier at all.
+    any_before = re.compile("|".join(f"(?:{p.pattern})" for p, _ in before) or r"(?!x)x", re.I)
+    any_after = re.compile("|".join(f"(?:{p.pattern})" for p, _ in after) or r"(?!x)x", re.I)
+    return before, after, any_before, any_after
 
 
 def qualifier_of(view: View, n: Number) -> str | None:
-    before, after = _qualifiers(view.doc.lang)
+    before, after, any_before, any_after = _qualifiers(view.doc.lang)
     head = view.text[max(view.start, n.start - 25):n.start]
+    if any_before.search(head):
+        for pat, q in before:
+            if pat.search(head):
+                return q
     tail = view.text[n.end:min(view.end, n.end + 12)]
-    for pat, q in before:
-        if pat.search(head):
-            return q
-    for pat, q in after:
-        if pat.search(tail):
-            return q
+    if any_after.search(tail):
+        for pat, q in after:
+            if pat.search(tail):
+                return q
     return None
 
 
@@ -134,19 +148,37 @@ def negated_before(view: View, pos: int, window: int = 6) -> bool:
 
 def locative_before(view: View, m: Mention) -> bool:
     """'in Rome', 'a Milano', 'in a Paris suburb', '在米兰', '位于罗马'."""
+    memo = view.memo
+    got = memo.get(("loc", m.start))
+    if got is None:
+        got = memo[("loc", m.start)] = _locative_before(view, m)
+    return got
+
+
+def _locative_before(view: View, m: Mention) -> bool:
     head = view.text[max(view.start, m.start - 30):m.start]
+    lang = view.doc.lang
     if CJK.search(view.text[m.start:m.end]):
-        return any(w in head[-4:] for w in _word_set("locative", view.doc.lang) if CJK.search(w))
-    words = re.findall(r"[\w'’]+", head.lower())[-3:]
+        tail = head[-4:]
+        return any(w in tail for w in _cjk_locatives(lang))
     if _PUNCT.search(head[-12:].rstrip()[-1:] or ""):
         return False
-    locs = _word_set("locative", view.doc.lang)
-    return any(w in locs or w.rstrip("'’") in locs for w in words)
+    locs = _word_set("locative", lang)
+    return any(w in locs or w.rstrip("'’") in locs for w in _WORDS_RE.findall(head.lower())[-3:])
+
+
+@lru_cache(maxsize=16)
+def _cjk_locatives(lang: str | None) -> tuple[str, ...]:
+    return tuple(w for w in _word_set("locative", lang) if CJK.search(w))
 
 
 def based_suffix(view: View, m: Mention) -> bool:
-    tail = view.text[m.end:m.end + 16].lower()
-    return any(tail.startswith(s) for s in resources.table("grammar")["based_suffix"])
+    return view.text[m.end:m.end + 16].lower().startswith(_based_suffixes())
+
+
+@lru_cache(maxsize=1)
+def _based_suffixes() -> tuple[str, ...]:
+    return tuple(resources.table("grammar")["based_suffix"])
 
 
 # -- the sentence's places ----------------------------------------------------------------
@@ -229,7 +261,7 @@ def _km_apart(a, b) -> float:
 
 def _name_head_after(view: View, m: Mention) -> bool:
     """'the Vancouver Sun', 'Toronto Police', 'Hamburger Abendblatt': a city opening a name."""
-    nxt = re.match(r"[ \t]+([A-Z][\w'’-]*)", view.text[m.end:m.end + 40])
+    nxt = _NEXT_CAPITAL.match(view.text[m.end:m.end + 40])
     return bool(nxt) and nxt.group(1) in _name_heads(view.doc.lang)
 
 
@@ -418,7 +450,7 @@ class SentenceRules:
         """'In Toronto, ...', 'A Prato ...', 'In a Paris suburb, ...': a locative opening its
         clause (not 'Dissidents in Toronto said ...')."""
         v = self.view
-        words = re.findall(r"[\w'’]+", v.text[self._clause_start(m.start):m.start].lower())
+        words = _WORDS_RE.findall(v.text[self._clause_start(m.start):m.start].lower())
         openers = _word_set("clause_break_words", v.doc.lang) | _word_set("list_join", v.doc.lang)
         while words and words[0] in openers:
             words = words[1:]  # '... che a Prato opera una stazione', 'and in Toronto, ...'
@@ -457,7 +489,7 @@ class SentenceRules:
             lo = self._clause_start(s.start)
             head = v.text[lo:s.start]
             if CJK.search(v.text[s.start:s.end]):
-                head = v.doc.folded[lo:s.start]  # simplified: 該 is 该
+                head = v.folded(lo, s.start)  # simplified: 該 is 该
                 if lang == "ko":
                     words = head.split()
                     if words and words[-1] in dets:
@@ -465,13 +497,13 @@ class SentenceRules:
                 elif len(head.strip(" 「『“\"")) <= 4 and any(d in head for d in dets if CJK.search(d)):
                     return True
                 continue
-            words = re.findall(r"[\w'’]+", head.lower())
+            words = _WORDS_RE.findall(head.lower())
             if len(words) <= 4 and any(w in dets or w.rstrip("'’") in dets for w in words[-3:]):
                 return True
         for m in _phrases_re("refer_back_phrases", lang).finditer(v.text, v.start, v.end):
             if v.words(self._clause_start(m.start()), m.start()) <= 2:
                 return True  # 'una de ellas fue abierta por ...', '其中一个由...设立'
-        first = re.match(r"[\s\"'“‘«]*([^\W\d_]+)", v.text[v.start:v.end])
+        first = _FIRST_WORD.match(v.text[v.start:v.end])
         return bool(first) and first.group(1).lower() in _word_set("pronouns_plural", lang) \
             and v.doc.station_topic and bool(v.has("operate", "open", "closure", "persuade", "surveillance",
                                                    "admin_services", "forced_return", "volunteers", "paid_staff")
@@ -517,7 +549,7 @@ class SentenceRules:
             if cjk and self._cjk_counter(n) == "station":
                 limit = CJK_REACH_WORDS  # 三個涉嫌由中國設立的「海外警察服務站」: modifiers end in 的
                 gap = gap.replace("「", "").replace("」", "").replace("“", "").replace("”", "")
-            if v.words(n.end, m.start) > limit or _PUNCT.search(gap) or re.search(r"\d", gap):
+            if v.words(n.end, m.start) > limit or _PUNCT.search(gap) or _DIGIT_RE.search(gap):
                 return None
             return m
         return None
@@ -525,7 +557,9 @@ class SentenceRules:
     def _in_other_span(self, n: Number) -> bool:
         """Numbers inside dates or keywords ('110 overseas', 'in 2016') are not counts."""
         v = self.view
-        if any(d.start <= n.start < d.end for d in v.dates):
+        # Dates hold digits only ('2016', '15 November', '2022年9月'): a number written in
+        # words or Chinese numerals is never in one.
+        if n.written == "digits" and any(d.start <= n.start < d.end for d in v.dates):
             return True
         return any(m.start <= n.start < m.end for m in v.mentions if m.kind in ("kw", "org"))
 
@@ -620,21 +654,22 @@ class SentenceRules:
         """A number that counts what was named before it ('stations to 102 across ...'),
         not a noun of its own ('stations for 3 years'): only a small word or the end follows."""
         tail = self.view.text[n.end:n.end + 20]
-        m = re.match(r"\s*([^\W\d_]+)", tail)
+        m = _NEXT_WORD.match(tail)
         if not m or CJK.match(m.group(1)):
             return True
         return m.group(1).lower() in _after_bare_number(self.view.doc.lang)
 
     def _place_counter(self, n: Number) -> bool:
         """Measure words that count sites (处, 所, カ所, 곳), unlike the generic 个."""
-        tail = self.view.doc.folded[n.end:n.end + 4].lstrip()
+        tail = self.view.folded(n.end, n.end + 4).lstrip()
         return tail.startswith(("处", "處", "所", "カ所", "か所", "ヶ所", "ケ所", "箇所", "곳", "개소"))
 
     def _cjk_counter(self, n: Number) -> str | None:
-        tail = self.view.doc.folded[n.end:n.end + 4].lstrip()  # simplified: 個 is 个
-        counters = resources.table("grammar")["counters"]
-        for kind in ("country", "station", "person"):
-            if any(tail.startswith(c) for c in counters[kind]):
+        tail = self.view.folded(n.end, n.end + 4).lstrip()  # simplified: 個 is 个
+        if not tail or tail.isascii():
+            return None
+        for kind, counters in _counters():
+            if tail.startswith(counters):
                 return kind
         return None
 
@@ -644,7 +679,7 @@ class SentenceRules:
         for s in reversed(v.stations):
             if s.end <= n.start:
                 gap = v.text[s.end:n.start]
-                if v.words(s.end, n.start) <= 6 and not _PUNCT.search(gap) and not re.search(r"\d", gap):
+                if v.words(s.end, n.start) <= 6 and not _PUNCT.search(gap) and not _DIGIT_RE.search(gap):
                     return s.cat
                 return None
         return None
@@ -655,7 +690,7 @@ class SentenceRules:
         pat = _added_re(v.doc.lang)
         gap = v.text[n.end:head.start] if head is not None else v.text[n.end:n.end + 8]
         before = v.text[max(v.start, n.start - 12):n.start]
-        words_before = re.findall(r"[\w']+", before)
+        words_before = _WORDS_ASCII_QUOTE.findall(before)
         if pat.search(gap):
             return True
         if words_before and pat.fullmatch(words_before[-1]):
@@ -854,7 +889,7 @@ class SentenceRules:
                for o in v.kws("order")):
             return True
         return any(lo <= o.start < hi for o in self.view.kws("order")) or \
-            bool(re.search(r"\b(?:to|must|should|will)\s+$", self.view.text[max(lo, k.start - 8):k.start], re.I))
+            bool(_TO_MUST.search(self.view.text[max(lo, k.start - 8):k.start]))
 
     def _not_yet(self, k: Mention) -> bool:
         """'to close', 'will be closed', 'deve chiudere', '将关闭', '閉鎖する予定': not done, or not yet."""
@@ -864,9 +899,9 @@ class SentenceRules:
         if CJK.search(v.text[k.start:k.end]):
             around = v.text[max(lo, k.start - 4):k.start] + "|" + v.text[k.end:k.end + 6]
             return any(w in around for w in words if CJK.search(w))
-        if re.findall(r"[\w'’]+", v.text[k.start:k.end].lower())[0] in words:
+        if _WORDS_RE.findall(v.text[k.start:k.end].lower())[0] in words:
             return True  # the keyword itself: 'must close', 'to close'
-        head = re.findall(r"[\w'’]+", v.text[max(lo, k.start - 40):k.start].lower())
+        head = _WORDS_RE.findall(v.text[max(lo, k.start - 40):k.start].lower())
         if head and head[-1] == "be" and len(head) > 1:
             head = head[:-1]  # 'will be closed', 'must be shut'
         return bool(head) and head[-1] in words
@@ -884,9 +919,9 @@ class SentenceRules:
             if lang == "zh" or lang is None:
                 return any(w in before for w in ("已", "被", "业已")) or after.startswith("了")
             return any(after.startswith(w) or after.lstrip("を").startswith(w) for w in aux if CJK.search(w))
-        head = re.findall(r"[\w'’]+", v.text[max(lo, k.start - 60):k.start].lower())
+        head = _WORDS_RE.findall(v.text[max(lo, k.start - 60):k.start].lower())
         if lang in ("de", "nl"):  # 'wurde im Oktober geschlossen', 'zijn de posten gesloten', 'geschlossen worden'
-            tail = re.findall(r"[\w'’]+", v.text[k.end:min(hi, k.end + 20)].lower())[:2]
+            tail = _WORDS_RE.findall(v.text[k.end:min(hi, k.end + 20)].lower())[:2]
             return any(w in aux for w in head) or any(w in aux for w in tail)
         return any(w in aux for w in head[-3:])
 
@@ -1162,6 +1197,12 @@ class SentenceRules:
         return None
 
 
+@lru_cache(maxsize=1)
+def _counters() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    counters = resources.table("grammar")["counters"]
+    return tuple((kind, tuple(counters[kind])) for kind in ("country", "station", "person"))
+
+
 @lru_cache(maxsize=16)
 def _after_bare_number(lang: str | None) -> frozenset[str]:
     g = resources.table("grammar")
@@ -1172,10 +1213,10 @@ def _after_bare_number(lang: str | None) -> frozenset[str]:
 
 def _list_join(view: View, a: int, b: int) -> bool:
     gap = view.text[a:b].strip().lower()
-    joins = [j.lower() for j in resources.per_language(resources.table("grammar")["list_join"], view.doc.lang)]
-    gap = re.sub(r"^[,、，]\s*", "", gap)
-    return gap == "" or gap in joins or any(gap == j for j in joins) or \
-        bool(re.fullmatch(r"(?:and|e|ed|und|et|y|en|og|och|и)", gap))
+    if not gap or gap == ",":
+        return True
+    gap = _LEADING_COMMA.sub("", gap)
+    return gap == "" or gap in _word_set("list_join", view.doc.lang) or bool(_AND_WORD.fullmatch(gap))
 
 
 @lru_cache(maxsize=None)

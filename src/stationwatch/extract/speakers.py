@@ -28,6 +28,8 @@ _GENERIC_NAME = re.compile(
 _NOT_NAMES = frozenset({"the", "it", "this", "that", "he", "she", "they", "we", "i", "you", "but", "and",
                         "yet", "also", "however", "meanwhile", "previously", "recently", "in", "on", "at"})
 _PRONOUN_BEFORE = re.compile(r"(?:^|\s)(it|they|he|she|we|esso|essa|es|sie|er|il|elle|ils|ello|ella|hij|zij|het|ele|ela)\s+$", re.I)
+_POSSESSIVE = re.compile(r"^(?:['’]s)?\s*$")
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _OF_LINK = re.compile(r"^\s*(?:'s|’s|of|in|at|de|del|della|di|du|des|da|do|dos|das|van|von|der|den|the|la|le|el|il)?\s*"
                       r"(?:the|la|le|el|il|l'|l’)?\s*$", re.I)
 
@@ -106,7 +108,7 @@ class Context:
 
 def _clean(text: str) -> str:
     text = _MARKUP.sub(" ", text)
-    text = re.sub(r"^(?:the|a|an)\s+", "", " ".join(text.split()), flags=re.I)
+    text = _ARTICLE.sub("", " ".join(text.split()))
     return text.strip(" ,\"'“”‘’")
 
 
@@ -131,10 +133,10 @@ def qualify_gov(view: View, g: Mention) -> tuple[str | None, int, int]:
         gap = text[m.end:g.start]
         if view.words(m.end, g.start) > 3 or _BREAK.search(gap.replace("'s", "").replace("’s", "")):
             break
-        if view.doc.folded[max(0, m.start - 1):m.start] == "驻":
+        if view.folded(max(0, m.start - 1), m.start) == "驻":
             continue  # 中国驻意大利大使馆: Italy is where the Chinese embassy is
         c = country_of(m)
-        if c is None and m.kind == "place" and m.end <= g.start and re.match(r"^(?:['’]s)?\s*$", gap):
+        if c is None and m.kind == "place" and m.end <= g.start and _POSSESSIVE.match(gap):
             c = m.country  # 'Toronto police', '多伦多警方', '서울경찰청': a town's own body
         if c:
             return c, m.start, g.end
