@@ -239,6 +239,9 @@ def load(url: str, docs: Iterator[Doc], progress_every: int = 5000) -> dict:
         if progress_every and n % progress_every == 0:
             el = time.perf_counter() - t0
             print(f"  {n} documents, {n_claims} claims, {el:.0f} s ({n / el:.0f} docs/s)", file=sys.stderr, flush=True)
+    if store.engine.dialect.name == "postgresql":  # fresh statistics, as autovacuum would keep them
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
     store.close()
     return {"documents": n, "claims": n_claims, "bytes": nbytes, "seconds": time.perf_counter() - t0}
 

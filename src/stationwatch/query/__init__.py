@@ -156,10 +156,11 @@ def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | Non
           history: bool = False, grades: Grades = ANY_GRADE) -> dict:
     as_of = as_of or _today()
     if _indexed(store):
-        from .index import indexed
+        from .index import indexed, quiet_gc
         idx = indexed(store, known_at, grades)
-        states, (current, superseded) = idx.states(as_of), idx.reported(as_of, history)
-        contested, figures = idx.network_ids(as_of), idx.documented(states)
+        with quiet_gc:
+            states, (current, superseded) = idx.states(as_of), idx.reported(as_of, history)
+            contested, figures = idx.network_ids(as_of), idx.documented(states)
     else:
         claims = accepted(store, known_at, grades)
         states = station_states(claims, as_of, store.judgements())
@@ -176,8 +177,10 @@ def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | Non
 
 
 def _full_claims(store: Store, ids: list[str]) -> dict[str, dict]:
+    from .index import quiet_gc
     wanted = list(dict.fromkeys(ids))
-    return {c["id"]: c for c in store.iter_claims(ids=wanted)} if wanted else {}
+    with quiet_gc:
+        return {c["id"]: c for c in store.iter_claims(ids=wanted)} if wanted else {}
 
 
 def station_list(store: Store, *, country: str | None = None, as_of: dt.date | None = None,
@@ -233,10 +236,11 @@ def explain_country(store: Store, country: str, *, as_of: dt.date | None = None,
     country = country.upper()
     in_country = lambda f: (f["scope"] or {}).get("country") == country
     if _indexed(store):
-        from .index import indexed
+        from .index import indexed, quiet_gc
         idx = indexed(store, known_at, grades)
-        states = idx.states(as_of, country)
-        current, superseded = idx.reported(as_of)
+        with quiet_gc:
+            states = idx.states(as_of, country)
+            current, superseded = idx.reported(as_of)
         current, superseded = [f for f in current if in_country(f)], [f for f in superseded if in_country(f)]
         other_ids = idx.other_ids(country, as_of)
         by_id = _full_claims(store, [i for st in states for i in st.station.claim_ids] + other_ids
