@@ -4,9 +4,6 @@ and excerpts never running, in the full and the public view."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +12,6 @@ from stationwatch.store import Document
 
 import webstore
 from conftest import new_db_url
-from test_web_browser import ARGS, CHROMIUM, free_port
 
 PASSWORD = "correct horse battery"
 # Written for these tests: markup that would run if any page let it through, next to a
@@ -26,17 +22,8 @@ EVIL_TEXT = ("Fixture page (not a real source). The station in Turin was reporte
 EVIL_EXCERPT = "<img src=x onerror=\"window.__pwned = 'img'; alert('Zhou Fixture')\">"
 
 
-def serve(app):
-    import uvicorn
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    return srv, thread, f"http://127.0.0.1:{port}"
+serve = webstore.serve_in_thread
+browser = pytest.fixture(scope="module")(webstore.chromium)
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +53,6 @@ def servers(tmp_path_factory):
     for srv, thread in running:
         srv.should_exit = True
         thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

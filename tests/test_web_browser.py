@@ -3,10 +3,6 @@ on a free loopback port. Screenshots go to test-output/screenshots/."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,51 +10,20 @@ import pytest
 import webstore
 from conftest import new_db_url
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
-        "--disable-extensions", "--disable-quic", "--no-default-browser-check"]
 SHOTS = webstore.REPO / "test-output" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+browser = pytest.fixture(scope="module")(webstore.chromium)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from stationwatch.web import create_app
     from stationwatch.web.security import loopback_hosts
     built = webstore.build(new_db_url(tmp_path_factory.mktemp('web')))
-    port = free_port()
     app = create_app(store=built["store"], allowed_hosts=loopback_hosts("127.0.0.1"))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    built["base"] = f"http://127.0.0.1:{port}"
+    srv, thread, built["base"] = webstore.serve_in_thread(app)
     yield built
     srv.should_exit = True
     thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -82,6 +47,7 @@ def api(server, path, **params):
 
 
 def shot(pg, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
