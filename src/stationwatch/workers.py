@@ -101,7 +101,12 @@ def run_job(url: str, target: str, hints: dict, accept_above: float | None, revi
 def make_app(url: str):
     """The procrastinate app over the store's database, with the ingest task."""
     import procrastinate
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_dsn(url)))
+    # The queue's own bookkeeping commits without waiting for the disk: a job whose state is
+    # lost in a server crash runs again, and running a job twice stores nothing twice. The
+    # store's writes (the evidence) stay durable: they go through the store's own engine.
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_dsn(url),
+                                               kwargs={"options": "-c synchronous_commit=off"})
+    app = procrastinate.App(connector=connector)
 
     @app.task(name=TASK, queue=QUEUE, pass_context=True,
               retry=procrastinate.RetryStrategy(max_attempts=3, wait=2))
@@ -121,6 +126,7 @@ def _record_outcome(url: str, job_id: int, o: pipeline.Outcome) -> None:
     store = _store(url)
     from sqlalchemy import text
     with store.engine.begin() as conn:
+        conn.execute(text("SET LOCAL synchronous_commit TO OFF"))  # bookkeeping, not evidence
         conn.execute(text(
             "INSERT INTO stationwatch_job_outcomes (job_id, target, status, document_id, claims, accepted, error, "
             "warnings, finished_at) VALUES (:id, :target, :status, :doc, :claims, :accepted, :error, "
@@ -334,9 +340,19 @@ def _ingest_local(url, targets, hints, workers, accept_above, reviewer, max_byte
     store = Store(url)
     out: list[pipeline.Outcome] = []
     ctx = mp.get_context("spawn" if sys.platform == "darwin" else "forkserver")
-    jobs_ = [(url, t, asdict(hints), max_bytes) for t in targets]
+    from collections import deque
+    window = 4 * workers  # documents read ahead of the writer at most: memory stays flat
+    todo, pending, hint = iter(targets), deque(), asdict(hints)
     with ctx.Pool(workers) as pool:
-        for prepared in pool.imap(_prepare, jobs_, chunksize=1):
+        def submit() -> None:
+            target = next(todo, None)
+            if target is not None:
+                pending.append(pool.apply_async(_prepare, ((url, target, hint, max_bytes),)))
+        for _ in range(window):
+            submit()
+        while pending:
+            prepared = pending.popleft().get()
+            submit()
             out.append(pipeline.write_prepared(store, prepared, accept_above=accept_above, reviewer=reviewer))
             if progress:
                 progress(len(out), len(targets))

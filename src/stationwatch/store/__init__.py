@@ -132,15 +132,13 @@ class Store(AccountsMixin):
         # what the search index holds of the text (Chinese segmented on PostgreSQL): made
         # before the write lock, which other writers wait for
         search = dialect.search_text(self.engine.dialect.name, document.text) if document else None
-        with dialect.write_transaction(self.engine) as conn:
-            if new_document_only and document and conn.scalar(
-                    select(documents_t.c.id).where(documents_t.c.id == document.id)) is not None:
-                summary.document_was_stored = True
-                return summary
+        # Validation takes no lock: besides the records it reads only documents' texts, which
+        # never change once stored. Other writers wait only for the writing below.
+        with self.engine.connect() as rconn:
             known_docs = {document.id: document.text} if document else {}
             for line, raw in records:
                 try:
-                    row, src = self._claim_row(conn, raw, source, document, known_docs)
+                    row, src = self._claim_row(rconn, raw, source, document, known_docs)
                 except (InvalidClaim, dates.BadDate) as e:
                     raise LineError(origin, line, str(e), unit) from None
                 confident = accept_above is not None and (row["confidence"] or 0) >= accept_above
@@ -152,6 +150,11 @@ class Store(AccountsMixin):
                 # the document's source exists even when no claim was read from it
                 doc_source = _source_row(_merge_source(source, {"document": document.id}))
                 srcs.setdefault(doc_source["id"], doc_source)
+        with dialect.write_transaction(self.engine) as conn:
+            if new_document_only and document and conn.scalar(
+                    select(documents_t.c.id).where(documents_t.c.id == document.id)) is not None:
+                summary.document_was_stored = True
+                return summary
             events = []
             if document:
                 events += self._add_document(conn, document, by, search)
