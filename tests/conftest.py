@@ -215,16 +215,21 @@ def db(tmp_path) -> str:
     postgres().drop(url)
 
 
-@pytest.fixture
-def cli(db):
-    """Run the CLI in-process against the test's own store; returns (exit code, stdout, stderr)."""
+def cli_on(db_url: str):
+    """A function running the CLI in-process against one store; it returns (exit code, stdout, stderr)."""
     runner = CliRunner()
 
     def run(*args: str):
-        result = runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
+        result = runner.invoke(app, ["--db", db_url, *args], catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture
+def cli(db):
+    """Run the CLI in-process against the test's own store."""
+    return cli_on(db)
 
 
 @pytest.fixture

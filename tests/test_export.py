@@ -12,11 +12,9 @@ import pytest
 from followthemoney import model
 from followthemoney.dataset import Dataset
 from followthemoney.statement import StatementEntity
-from typer.testing import CliRunner
 
-from conftest import REPO, new_db_url
+from conftest import REPO, cli_on, new_db_url
 from stationwatch import query
-from stationwatch.cli import app
 from stationwatch.export.public import is_public, public_claims
 from stationwatch.model import source_id
 from stationwatch.store import Store
@@ -64,12 +62,7 @@ def store(store_url) -> Store:
 
 @pytest.fixture
 def run(store_url):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        r = runner.invoke(app, ["--db", store_url, *args], catch_exceptions=False)
-        return r.exit_code, r.stdout, r.stderr
-    return invoke
+    return cli_on(store_url)
 
 
 def export_file(run, tmp_path, fmt: str, *extra: str) -> Path:
