@@ -134,7 +134,10 @@ def _month_value(name: str, lang: str | None, day: str | None, year: str | None,
         return None
 
 
-def find_dates(text: str, start: int, end: int, lang: str | None, published: str | None) -> list[DateMention]:
+def find_dates(text: str, start: int, end: int, lang: str | None, published: str | None,
+               letter_words: set[str] | None = None) -> list[DateMention]:
+    """Dates in text[start:end] (`letter_words`: the lower-cased letter runs of that span,
+    when the caller has them already)."""
     seg = text[start:end]
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -145,7 +148,7 @@ def find_dates(text: str, start: int, end: int, lang: str | None, published: str
     has_digit = _ANY_DIGIT.search(seg) is not None
     cjk = not seg.isascii() and _CJK_MARK.search(seg) is not None
     pattern, _ = _month_regex()
-    words = set(_LETTERS.findall(seg.lower()))
+    words = set(_LETTERS.findall(seg.lower())) if letter_words is None else letter_words
     # The month and relative-year patterns are long alternations: read only when a word
     # of theirs is there (a month name, the last word of 'last year', 去年).
     for m in (pattern.finditer(seg) if not words.isdisjoint(_month_numbers()) else ()):

@@ -90,6 +90,7 @@ class Doc:
         self._countries_named: set[str] | None = None
         self._cache: dict[int, list[Mention]] = {}
         self._scans: dict[int, tuple[str, list]] = {}  # sentence start -> (folded, raw matches)
+        self._sent_flags: dict[int, int] = {}  # sentence start -> its matches' flags
         self._to_read: list[Sentence] | None = None
         # Most of what is ingested never names China: one look for it, and done.
         if not prefilter_hits(self._pre, self._cjk, china=True):
@@ -260,10 +261,14 @@ class Doc:
         return adverts, credits
 
     def flags(self, sent: Sentence) -> int:
-        f = 0
-        for _, v in self._scan(sent)[1]:
-            if v is not None:
-                f |= v[4]
+        """The union of the sentence's match flags (cached: asked several times a sentence)."""
+        f = self._sent_flags.get(sent.start)
+        if f is None:
+            f = 0
+            for _, v in self._scan(sent)[1]:
+                if v is not None:
+                    f |= v[4]
+            self._sent_flags[sent.start] = f
         return f
 
     @property
@@ -570,13 +575,20 @@ class View:
 
     # -- lazily computed ------------------------------------------------------
     @cached_property
+    def letter_words(self) -> set[str]:
+        """The sentence's lower-cased letter runs: numbers, dates and clause breaks each
+        first ask whether a word of theirs is there at all."""
+        return set(_LETTER_RUNS.findall(self.doc.text[self.start:self.end].lower()))
+
+    @cached_property
     def numbers(self) -> list[numbers_mod.Number]:
-        nums = numbers_mod.find_numbers(self.doc.text, self.start, self.end, self.doc.lang)
+        nums = numbers_mod.find_numbers(self.doc.text, self.start, self.end, self.doc.lang, self.letter_words)
         return [n for n in nums if not self.sent.in_hole(n.start)]
 
     @cached_property
     def dates(self) -> list[dates_mod.DateMention]:
-        found = dates_mod.find_dates(self.doc.text, self.start, self.end, self.doc.lang, self.doc.published)
+        found = dates_mod.find_dates(self.doc.text, self.start, self.end, self.doc.lang, self.doc.published,
+                                     self.letter_words)
         return [d for d in found if not self.sent.in_hole(d.start)]
 
     @cached_property
@@ -584,7 +596,7 @@ class View:
         seg = self.doc.text[self.start:self.end]
         cuts = [self.start + m.start() for m in _CLAUSE_PUNCT.finditer(seg)]
         latin, cjk = _clause_word_sets(self.doc.lang)
-        if not latin.isdisjoint(_LETTER_RUNS.findall(seg.lower())) or \
+        if not latin.isdisjoint(self.letter_words) or \
                 (cjk and not seg.isascii() and any(w in seg for w in cjk)):
             cuts += [self.start + m.start() for m in _clause_words(self.doc.lang).finditer(seg)]
         return sorted(cuts)

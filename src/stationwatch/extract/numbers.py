@@ -220,10 +220,10 @@ def _number_words(lang: str | None) -> tuple[dict[str, int], dict[str, int]]:
 _LATIN_WORD = re.compile(r"[^\W\d_]+")
 
 
-def _word_numbers(seg: str, offset: int, lang: str | None) -> list[Number]:
+def _word_numbers(seg: str, offset: int, lang: str | None, letter_words=None) -> list[Number]:
     words, longest = _number_words(lang)
     low = seg.lower()
-    if longest.keys().isdisjoint(_LATIN_WORD.findall(low)):
+    if longest.keys().isdisjoint(_LATIN_WORD.findall(low) if letter_words is None else letter_words):
         return []  # no word that starts a number phrase
     tokens = [(m.start(), m.end(), m.group()) for m in _LATIN_WORD.finditer(low)]
     out = []
@@ -278,8 +278,10 @@ def _digit_value(raw: str) -> int | None:
     return None  # a decimal: not a count
 
 
-def find_numbers(text: str, start: int, end: int, lang: str | None) -> list[Number]:
-    """Numbers in text[start:end], with spans in document offsets."""
+def find_numbers(text: str, start: int, end: int, lang: str | None,
+                 letter_words: set[str] | None = None) -> list[Number]:
+    """Numbers in text[start:end], with spans in document offsets (`letter_words`: the
+    lower-cased letter runs of that span, when the caller has them already)."""
     seg = text[start:end]
     out: list[Number] = []
     for m in _DIGITS.finditer(seg):
@@ -294,7 +296,7 @@ def find_numbers(text: str, start: int, end: int, lang: str | None) -> list[Numb
             value *= 10000 if tail.group(1) in ("万", "萬", "만") else 1_000_000
             b = start + tail.end()
         out.append(Number(a, b, value, "digits"))
-    out.extend(_word_numbers(seg, start, lang))
+    out.extend(_word_numbers(seg, start, lang, letter_words))
     if not seg.isascii() and CJK.search(seg):
         for m in _CN_RUN.finditer(seg):
             value = cn_to_int(m.group())

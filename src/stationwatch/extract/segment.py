@@ -196,7 +196,8 @@ def _split_unit(text: str, start: int, end: int, lang: str | None,
         if nxt[:1].islower():
             continue  # "... for some time ... and are": no new sentence
         cuts.append(m.start(3))
-    if not seg.isascii():
+    # The CJK pattern scans slowly; a plain search for its stops is far cheaper.
+    if not seg.isascii() and ("。" in seg or "！" in seg or "？" in seg):
         cuts.extend(m.end() for m in _CJK_BREAK.finditer(seg))
     if holes:
         cuts = [c for c in cuts if not any(a <= start + c < b for a, b in holes)]
@@ -268,6 +269,7 @@ class LocalSegmenter:
         self.counter = counter
         self._blank_ends = [m.end() for m in _BLANK_LINES.finditer(text)]
         self._units: dict[int, list[Sentence]] = {}
+        self._by_line: dict[int, list[Sentence]] = {}  # line start -> its unit's sentences
         self._furniture: dict[int, bool] = {}
 
     # -- lines ------------------------------------------------------------------------
@@ -385,6 +387,17 @@ class LocalSegmenter:
         a, b = self._line_at(pos)
         if b <= a or not (a <= pos < b) or self.is_furniture(a, b):
             return None
+        # Hits cluster in a few lines: growing a line into its unit is done once a line.
+        sents = self._by_line.get(a)
+        if sents is None:
+            sents = self._by_line[a] = self._unit_sentences(a, b)
+        for s in sents:
+            if s.start <= pos < s.end:
+                return s
+        return None
+
+    def _unit_sentences(self, a: int, b: int) -> list[Sentence]:
+        """The sentences of the unit the line [a, b) belongs to (cached by unit)."""
         start, end, holes = self._unit_at(a, b)
         sents = self._units.get(start)
         if sents is None:
@@ -393,10 +406,7 @@ class LocalSegmenter:
             sents = [Sentence(s, e, para, tuple(h for h in holes if s <= h[0] < e), s)
                      for s, e in _split_unit(self.text, body, end, self.lang, holes)]
             self._units[start] = sents
-        for s in sents:
-            if s.start <= pos < s.end:
-                return s
-        return None
+        return sents
 
     def sentence_before(self, sent: Sentence) -> Sentence | None:
         """The sentence just before `sent` in the same paragraph, if any."""
