@@ -111,7 +111,9 @@ def _acknowledgements(claims: list[dict]) -> list[dict]:
 
 
 def _frozen(d: dict | None) -> tuple | None:
-    return None if d is None else tuple(sorted(d.items()))
+    # Every dict of a finished claim is built in sorted key order (_compact) or in one
+    # fixed order (said_by, valid), so equal dicts give equal items without sorting.
+    return None if d is None else tuple(d.items())
 
 
 def _dedupe(claims: list[dict]) -> list[dict]:

@@ -642,10 +642,9 @@ def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str 
         if value is None:
             continue
         klen, lead, trail, payloads, flags = value
-        if lang is not None:
-            payloads = _for_language(payloads, lang)
-            if not payloads:
-                continue
+        payloads, case_sensitive = _readable(payloads, lang)
+        if not payloads and lang is not None:
+            continue
         start = end_idx - klen + lead - offset
         end = end_idx - trail - offset
         if trail == 0 and end > 0 and not _is_cjk_char(folded[end - 1]):
@@ -656,7 +655,7 @@ def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str 
                 start -= 1
         start += offset
         end += offset
-        if text is not None and _case_sensitive(payloads):
+        if text is not None and case_sensitive:
             payloads = _case_filtered(payloads, text, start, end)
             if not payloads:
                 continue
@@ -690,6 +689,21 @@ def _is_cjk_char(ch: str) -> bool:
 
 
 _LANG_CACHE: dict[tuple[int, str], tuple] = {}
+_READABLE: dict[tuple[int, str | None], tuple] = {}
+
+
+def _readable(payloads: tuple, lang: str | None) -> tuple[tuple, bool]:
+    """The payloads that apply in `lang` (all of them when it is unknown), and whether
+    any of those has a capitalization rule: one cached look-up for each match read."""
+    key = (id(payloads), lang)
+    got = _READABLE.get(key)
+    if got is None or got[0] is not payloads:
+        keep = payloads if lang is None else _for_language(payloads, lang)
+        got = (payloads, keep, bool(keep) and _case_sensitive(keep))
+        if len(_READABLE) > 200_000:
+            _READABLE.clear()  # bounded, like _CASE_CACHE
+        _READABLE[key] = got
+    return got[1], got[2]
 
 
 def _for_language(payloads: tuple, lang: str) -> tuple:
@@ -728,8 +742,7 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
             continue
         out.append(h)
         cover = h
-    out.sort(key=lambda h: (h.start, -h.end))
-    return out
+    return out  # in the order of `hits`: every hit kept has the span of one read there
 
 
 def _nested_keywords(inner: Hit, outer: Hit) -> tuple:
