@@ -91,14 +91,15 @@ def wait_for(predicate, timeout: float, what: str):
 @pytest.mark.pg_only
 def test_killed_worker_job_is_finished_by_another_with_nothing_twice(tmp_path, pg_url):
     docs = corpus(tmp_path / "docs", 6)
-    r = run("--db", pg_url, "ingest", "--queue", str(docs), "--published", "2023-01-05")
-    assert r.returncode == 0 and "queued 7 jobs" in r.stdout, r.stderr
+    r = run("--db", pg_url, "ingest", "--queue", "--batch", "2", str(docs), "--published", "2023-01-05")
+    assert r.returncode == 0 and "queued 7 files in 4 jobs" in r.stdout, r.stderr
 
     # Worker A takes a job and, after reading its document, pauses before writing it: killed there.
     a = subprocess.Popen([str(EXE), "--db", pg_url, "worker"], env={**os.environ, **FAST,
                          "STATIONWATCH_TEST_JOB_PAUSE": "60"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        doing = wait_for(lambda: [j for j in job_rows(pg_url)["jobs"] if j["status"] == "doing"], 60, "a job in hand")
+        doing = wait_for(lambda: {j["id"] for j in job_rows(pg_url)["jobs"] if j["status"] == "doing"}, 60,
+                         "a job in hand")
         time.sleep(0.5)
         os.kill(a.pid, signal.SIGKILL)
         a.wait()
@@ -106,18 +107,18 @@ def test_killed_worker_job_is_finished_by_another_with_nothing_twice(tmp_path, p
         if a.poll() is None:
             a.kill()
     [killed] = doing
-    assert Store(pg_url).documents() == []  # nothing of the job was written
+    assert Store(pg_url).documents() == []  # nothing of the job (two files, both read) was written
     rows = {j["id"]: j for j in job_rows(pg_url)["jobs"]}
-    assert rows[killed["id"]]["status"] == "doing"  # held by a dead worker: stalled
+    assert rows[killed]["status"] == "doing"  # held by a dead worker: stalled
 
     # Worker B finds the stalled job, hands it back to the queue and does all of the work.
     b = run("--db", pg_url, "worker", "--until-empty", env=FAST, timeout=180)
     assert b.returncode == 0, b.stderr
     result = job_rows(pg_url)
-    assert result["counts"] == {"succeeded": 7}
-    rows = {j["id"]: j for j in result["jobs"]}
-    assert rows[killed["id"]]["attempts"] >= 2  # the killed attempt, then another worker's
-    assert sorted(j["outcome"] for j in rows.values()) == ["duplicate"] + ["ingested"] * 6
+    assert result["counts"] == {"succeeded": 4}
+    assert len(result["jobs"]) == 7  # a row for each file of each job
+    assert min(j["attempts"] for j in result["jobs"] if j["id"] == killed) >= 2  # killed, then another worker's
+    assert sorted(j["outcome"] for j in result["jobs"]) == ["duplicate"] + ["ingested"] * 6
 
     # No document or claim twice, nothing half-written: what a plain ingest stores, and it verifies.
     ids, doc_ids, claim_ids = snapshot(pg_url)
@@ -127,7 +128,7 @@ def test_killed_worker_job_is_finished_by_another_with_nothing_twice(tmp_path, p
     assert doc_ids == plain_docs and claim_ids == plain_claims and len(claim_ids) == len(set(claim_ids))
 
     listing = run("--db", pg_url, "jobs")
-    assert listing.returncode == 0 and "succeeded: 7" in listing.stdout and "report-000.txt" in listing.stdout
+    assert listing.returncode == 0 and "succeeded: 4" in listing.stdout and "report-000.txt" in listing.stdout
 
 
 @pytest.mark.pg_only
@@ -141,3 +142,28 @@ def test_jobs_show_failures_with_their_reason(tmp_path, pg_url):
     assert "empty.txt" in r.stderr
     listing = run("--db", pg_url, "jobs")
     assert "empty.txt" in listing.stdout and "failed" in listing.stdout
+
+
+def test_a_batch_writes_each_document_whole_and_keeps_a_bad_one_to_itself(tmp_path, db):
+    """`pipeline.write_batch`, what workers and the SQLite writer use: several documents in one
+    transaction; one whose claims do not hold is recorded as failed, the others are written."""
+    from stationwatch import pipeline
+    docs = corpus(tmp_path / "docs", 4)
+    hints = pipeline.SourceHints(published="2023-01-05")
+    store = Store(db)
+    try:
+        prepared = [pipeline.prepare(str(p), hints) for p in sorted(docs.glob("report-*.txt"))]
+        prepared.append(pipeline.prepare(str(docs / "copy-of-report-000.txt"), hints))  # same bytes as the first
+        bad = prepared[2]
+        bad.claims[0] = dict(bad.claims[0], excerpt=dict(bad.claims[0]["excerpt"], text="words not in it"))
+        outcomes = pipeline.write_batch(store, prepared)
+        assert [o.status for o in outcomes] == ["ingested", "ingested", "failed", "ingested", "duplicate"]
+        assert "excerpt" in outcomes[2].error
+        stored = {d["id"] for d in store.documents()}
+        assert stored == {o.document_id for o in outcomes if o.status == "ingested"}
+        assert bad.document.id not in stored
+        assert [f["name"] for f in store.failures()] == [bad.target]
+        assert len(store.claims()) == sum(o.claims for o in outcomes) > 0
+        assert store.verify() == []
+    finally:
+        store.close()

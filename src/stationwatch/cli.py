@@ -395,9 +395,12 @@ def ingest_cmd(
     reviewer: Annotated[Optional[str], typer.Option(help="Recorded as reviewer of claims accepted by --accept-above.")] = None,
     max_mb: Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this.")] = 50,
     workers: Annotated[int, typer.Option("--workers", min=0, metavar="N", help=(
-        "Ingest in N processes. PostgreSQL: one procrastinate job per file or URL, run by N local "
-        "workers until done (`stationwatch worker` adds workers on other machines). SQLite: N processes "
-        "read and extract, one writes."))] = 0,
+        "Ingest in N processes. PostgreSQL: procrastinate jobs (a batch of files, or one URL, each), "
+        "run by N local workers until done (`stationwatch worker` adds workers on other machines). "
+        "SQLite: N processes read and extract, one writes."))] = 0,
+    batch: Annotated[int, typer.Option("--batch", min=1, metavar="K", help=(
+        "With --workers or --queue: files per job, written in one transaction (fewer, larger writes "
+        "let workers share the store's write lock; a retried job redoes at most K files)."))] = 8,
     queue_only: Annotated[bool, typer.Option("--queue", help=(
         "PostgreSQL: only queue the jobs, for `stationwatch worker` processes to run.")) ] = False,
 ):
@@ -409,7 +412,7 @@ def ingest_cmd(
     """
     if workers or queue_only:
         return ingest_parallel(targets, title, publisher, published, url, kind, accept_above, reviewer, max_mb,
-                               workers, queue_only)
+                               workers, queue_only, batch)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import pipeline
@@ -433,7 +436,7 @@ def ingest_cmd(
 
 
 def ingest_parallel(targets, title, publisher, published, url, kind, accept_above, reviewer, max_mb,
-                    workers, queue_only) -> None:
+                    workers, queue_only, batch) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import pipeline, workers as parallel
@@ -446,15 +449,15 @@ def ingest_parallel(targets, title, publisher, published, url, kind, accept_abov
         if not parallel.is_postgres(State.db):
             raise fail("--queue needs a PostgreSQL store (workers share its database)")
         ids = parallel.defer(State.db, names, hints, accept_above=accept_above, reviewer=reviewer,
-                             max_bytes=int(max_mb * 2**20))
-        out.print(f"queued {len(ids)} jobs; run `stationwatch worker` to ingest them, `stationwatch jobs` to follow")
+                             max_bytes=int(max_mb * 2**20), batch=batch)
+        out.print(f"queued {len(names)} files in {len(ids)} jobs; run `stationwatch worker` to ingest them, `stationwatch jobs` to follow")
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as progress:
         task = progress.add_task(f"ingesting with {workers} workers", total=len(names))
         outcomes = parallel.ingest_with_workers(
             State.db, names, hints, workers, accept_above=accept_above, reviewer=reviewer,
-            max_bytes=int(max_mb * 2**20), progress=lambda done, total: progress.update(task, completed=done))
+            max_bytes=int(max_mb * 2**20), batch=batch, progress=lambda done, total: progress.update(task, completed=done))
     print_ingest_summary(outcomes)
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)
@@ -491,7 +494,8 @@ def jobs_cmd(
     limit: Annotated[int, typer.Option(help="Newest jobs to list.")] = 50,
     format: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
 ):
-    """Ingest jobs of a PostgreSQL store: counts by state, then the newest with what each found."""
+    """Ingest jobs of a PostgreSQL store: counts by state, then the newest jobs, a line for
+    each of their files with what was found in it (or why it failed)."""
     from . import workers as parallel
     if not parallel.is_postgres(State.db):
         raise fail("jobs are kept in a PostgreSQL store; SQLite ingests in the foreground")
@@ -507,7 +511,9 @@ def jobs_cmd(
         if r["outcome"] == "ingested":
             found += f" ({r['claims']} claims)"
         detail = f"  [red]{escape(r['error'])}[/]" if r["error"] else ""
-        out.print(f"#{r['id']:<6} {r['status']:<9} {found:<22} {escape(r['target'] or '')}{detail}", highlight=False)
+        job = f"#{r['id']}" if r["position"] == 0 else ""  # a job's later files under its first
+        status = r["status"] if r["position"] == 0 else ""
+        out.print(f"{job:<7} {status:<9} {found:<22} {escape(r['target'] or '')}{detail}", highlight=False)
 
 
 def print_ingest_summary(outcomes) -> None:

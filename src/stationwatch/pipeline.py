@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .extract import extract_claims
 from .ingest import MAX_BYTES, IngestError, ReadResult, fetch_url, read_bytes
 from .ingest.capture import to_warc
@@ -138,21 +140,59 @@ def write_prepared(store: Store, prepared: Prepared | Outcome, *, accept_above: 
                    reviewer: str | None = None) -> Outcome:
     """Store a prepared document with its source and claims in one transaction; a failure,
     from preparing or writing, is recorded by name."""
-    if isinstance(prepared, Outcome):
-        if prepared.status == "failed":
-            store.record_failure(prepared.name, prepared.error or "failed")
-        return prepared
-    claims = prepared.claims
-    try:
-        summary = store.import_claims(enumerate(claims, 1), origin=prepared.target, source=prepared.source,
-                                      document=prepared.document, accept_above=accept_above, reviewer=reviewer,
-                                      new_document_only=True)
-    except StoreError as e:
-        store.record_failure(prepared.target, str(e))
-        return Outcome(prepared.target, "failed", error=str(e))
+    return write_batch(store, [prepared], accept_above=accept_above, reviewer=reviewer)[0]
+
+
+def write_batch(store: Store, batch: list[Prepared | Outcome], *, accept_above: float | None = None,
+                reviewer: str | None = None) -> list[Outcome]:
+    """Store prepared documents, each with its source and claims, in one transaction (one
+    lock, one ledger append, one commit for all); an outcome for each, in order. A
+    document that does not validate is recorded as failed and the others are written; if
+    the batch's write fails, each is written alone, so one document's fault stays its own."""
+    outcomes: list[Outcome | None] = []
+    pending: list[tuple[int, Prepared, object]] = []
+    for prepared in batch:
+        if isinstance(prepared, Outcome):
+            if prepared.status == "failed":
+                store.record_failure(prepared.name, prepared.error or "failed")
+            outcomes.append(prepared)
+            continue
+        try:
+            imp = store.validate_import(enumerate(prepared.claims, 1), origin=prepared.target,
+                                        source=prepared.source, document=prepared.document,
+                                        accept_above=accept_above, reviewer=reviewer, new_document_only=True)
+        except StoreError as e:
+            outcomes.append(_failed(store, prepared.target, e))
+            continue
+        pending.append((len(outcomes), prepared, imp))
+        outcomes.append(None)
+    if len(pending) > 1:
+        try:
+            summaries = store.write_imports([imp for _, _, imp in pending])
+        except (StoreError, SQLAlchemyError):
+            summaries = None  # written alone below, to find whose fault it is
+    else:
+        summaries = None
+    for k, (i, prepared, imp) in enumerate(pending):
+        if summaries is not None:
+            outcomes[i] = _written(prepared, summaries[k], accept_above)
+            continue
+        try:
+            outcomes[i] = _written(prepared, store.write_imports([imp])[0], accept_above)
+        except StoreError as e:
+            outcomes[i] = _failed(store, prepared.target, e)
+    return outcomes
+
+
+def _failed(store: Store, target: str, e: Exception) -> Outcome:
+    store.record_failure(target, str(e))
+    return Outcome(target, "failed", error=str(e))
+
+
+def _written(prepared: Prepared, summary, accept_above: float | None) -> Outcome:
     if summary.document_was_stored:  # another process stored the same bytes meanwhile
         return Outcome(prepared.target, "duplicate", prepared.document.id)
-    accepted = sum(1 for c in claims if accept_above is not None and (c.get("confidence") or 0) >= accept_above)
+    accepted = sum(1 for c in prepared.claims if accept_above is not None and (c.get("confidence") or 0) >= accept_above)
     return Outcome(prepared.target, "ingested", prepared.document.id, summary.added, accepted,
                    warnings=prepared.warnings)
 

@@ -1,20 +1,22 @@
 """Parallel ingestion: jobs on procrastinate (PostgreSQL), local processes on SQLite.
 
-On PostgreSQL, `stationwatch ingest --workers N` defers one procrastinate job per file or
-URL into the store's own database and runs N worker processes until those jobs are done;
-`stationwatch worker` runs a worker on any machine that reaches the database (file paths
-must then be readable there too: a shared folder, or URLs). A job is `pipeline.ingest_one`
-for its target: the document is written with its source and claims in one transaction, so
-a worker killed mid-job leaves nothing half-written, and a job run twice stores nothing
-twice (documents are content-addressed, claims content-hashed). Every worker also looks
+On PostgreSQL, `stationwatch ingest --workers N` defers procrastinate jobs into the store's
+own database, each for a batch of files (or one URL), and runs N worker processes until
+those jobs are done; `stationwatch worker` runs a worker on any machine that reaches the
+database (file paths must then be readable there too: a shared folder, or URLs). A job
+reads and extracts its files, then writes them, each with its source and claims, in one
+transaction (`pipeline.write_batch`): a worker killed mid-job leaves nothing half-written,
+and a job run twice stores nothing twice (documents are content-addressed, claims
+content-hashed). Batching is what lets workers share the store's one write lock: a lock,
+a ledger append and a commit per batch, not per document. Every worker also looks
 for jobs held by workers whose heartbeat stopped (procrastinate's stalled jobs) and hands
 them back to the queue, where another worker finishes them.
 
 On SQLite, which has one writer, `--workers N` reads and extracts in N local processes and
-the parent process writes each result, one transaction per document.
+the parent process writes the results, those ready together in one transaction.
 
-The queue's tables (procrastinate's schema, and `stationwatch_job_outcomes`, what each job
-found) are created in the store's database on first use; they are not part of the store's
+The queue's tables (procrastinate's schema, and `stationwatch_job_targets`, what each job
+found for each of its targets) are created in the store's database on first use; they are not part of the store's
 Alembic schema and are not ledgered: they describe work, not evidence.
 """
 from __future__ import annotations
@@ -27,7 +29,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 from sqlalchemy.engine import make_url
@@ -42,9 +44,14 @@ _SCHEMA_LOCK = 0x5717_0002
 # a test can kill a worker mid-job deterministically. Never set in normal use.
 PAUSE_ENV = "STATIONWATCH_TEST_JOB_PAUSE"
 
+# Files per job by default, and the bytes a job may hold at most (by file size).
+BATCH = 8
+BATCH_BYTES = 16 * 2**20
+
 OUTCOMES_DDL = """
-CREATE TABLE IF NOT EXISTS stationwatch_job_outcomes (
-    job_id bigint PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS stationwatch_job_targets (
+    job_id bigint NOT NULL,
+    position integer NOT NULL,
     target text NOT NULL,
     status varchar(20) NOT NULL,
     document_id varchar(64),
@@ -52,7 +59,8 @@ CREATE TABLE IF NOT EXISTS stationwatch_job_outcomes (
     accepted integer NOT NULL DEFAULT 0,
     error text,
     warnings jsonb,
-    finished_at timestamptz NOT NULL DEFAULT now()
+    finished_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (job_id, position)
 )"""
 
 
@@ -88,14 +96,21 @@ def _store(url: str):
     return _stores[url]
 
 
-def run_job(url: str, target: str, hints: dict, accept_above: float | None, reviewer: str | None,
-            max_bytes: int) -> pipeline.Outcome:
-    """One target, read and written exactly as `stationwatch ingest` does it."""
+def run_job(url: str, targets: list[str], hints: dict, accept_above: float | None, reviewer: str | None,
+            max_bytes: int) -> list[pipeline.Outcome]:
+    """A batch of targets, read and extracted one by one, then written in one transaction."""
     store = _store(url)
+    hints_ = pipeline.SourceHints(**hints)
+    prepared = []
+    for target in targets:
+        try:
+            prepared.append(pipeline.prepare(target, hints_, max_bytes, store.has_document))
+        except pipeline.StoreError as e:
+            prepared.append(pipeline.Outcome(target, "failed", error=str(e)))
     pause = float(os.environ.get(PAUSE_ENV) or 0)
-    before_write = (lambda: time.sleep(pause)) if pause else None
-    return pipeline.ingest_one(store, target, pipeline.SourceHints(**hints), accept_above=accept_above,
-                               reviewer=reviewer, max_bytes=max_bytes, before_write=before_write)
+    if pause:
+        time.sleep(pause)
+    return pipeline.write_batch(store, prepared, accept_above=accept_above, reviewer=reviewer)
 
 
 def make_app(url: str):
@@ -110,51 +125,78 @@ def make_app(url: str):
 
     @app.task(name=TASK, queue=QUEUE, pass_context=True,
               retry=procrastinate.RetryStrategy(max_attempts=3, wait=2))
-    def ingest(context, target: str, hints: dict, accept_above: float | None = None,
-               reviewer: str | None = None, max_bytes: int = pipeline.MAX_BYTES) -> None:
+    def ingest(context, hints: dict, targets: list[str] | None = None, target: str | None = None,
+               accept_above: float | None = None, reviewer: str | None = None,
+               max_bytes: int = pipeline.MAX_BYTES) -> None:
+        targets = targets if targets is not None else [target]  # `target`: one file, as jobs were first queued
         try:
-            outcome = run_job(url, target, hints, accept_above, reviewer, max_bytes)
+            outcomes = run_job(url, targets, hints, accept_above, reviewer, max_bytes)
         except Exception as e:  # a bug or a lost connection: shown by `jobs`, and retried
-            _record_outcome(url, context.job.id, pipeline.Outcome(target, "failed", error=f"{type(e).__name__}: {e}"))
+            error = f"{type(e).__name__}: {e}"
+            _record_outcomes(url, context.job.id, [pipeline.Outcome(t, "failed", error=error) for t in targets])
             raise
-        _record_outcome(url, context.job.id, outcome)
+        _record_outcomes(url, context.job.id, outcomes)
 
     return app
 
 
-def _record_outcome(url: str, job_id: int, o: pipeline.Outcome) -> None:
+def _record_outcomes(url: str, job_id: int, outcomes: list[pipeline.Outcome]) -> None:
     store = _store(url)
     from sqlalchemy import text
     with store.engine.begin() as conn:
         conn.execute(text("SET LOCAL synchronous_commit TO OFF"))  # bookkeeping, not evidence
         conn.execute(text(
-            "INSERT INTO stationwatch_job_outcomes (job_id, target, status, document_id, claims, accepted, error, "
-            "warnings, finished_at) VALUES (:id, :target, :status, :doc, :claims, :accepted, :error, "
-            "CAST(:warnings AS jsonb), now()) ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, "
-            "document_id = excluded.document_id, claims = excluded.claims, accepted = excluded.accepted, "
-            "error = excluded.error, warnings = excluded.warnings, finished_at = excluded.finished_at"),
-            {"id": job_id, "target": o.name, "status": o.status, "doc": o.document_id, "claims": o.claims,
-             "accepted": o.accepted, "error": o.error, "warnings": json.dumps(o.warnings or [])})
+            "INSERT INTO stationwatch_job_targets (job_id, position, target, status, document_id, claims, accepted, "
+            "error, warnings, finished_at) VALUES (:id, :position, :target, :status, :doc, :claims, :accepted, "
+            ":error, CAST(:warnings AS jsonb), now()) ON CONFLICT (job_id, position) DO UPDATE SET "
+            "status = excluded.status, document_id = excluded.document_id, claims = excluded.claims, "
+            "accepted = excluded.accepted, error = excluded.error, warnings = excluded.warnings, "
+            "finished_at = excluded.finished_at"),
+            [{"id": job_id, "position": i, "target": o.name, "status": o.status, "doc": o.document_id,
+              "claims": o.claims, "accepted": o.accepted, "error": o.error, "warnings": json.dumps(o.warnings or [])}
+             for i, o in enumerate(outcomes)])
+
+
+def batches(targets: Iterable[str], size: int = BATCH, max_bytes: int = BATCH_BYTES) -> Iterator[list[str]]:
+    """Targets grouped into jobs: files in runs of up to `size` (and `max_bytes` by their
+    size on disk, so one job does not hold much more than another); a URL alone (its
+    size is unknown until fetched, and a slow server should hold up one job only)."""
+    batch: list[str] = []
+    held = 0
+    for target in targets:
+        if pipeline.is_url(target):
+            yield [target]
+            continue
+        try:
+            size_ = os.path.getsize(target)
+        except OSError:
+            size_ = 0  # the job will say what is wrong with it
+        if batch and (len(batch) >= size or held + size_ > max_bytes):
+            yield batch
+            batch, held = [], 0
+        batch.append(target)
+        held += size_
+    if batch:
+        yield batch
 
 
 def defer(url: str, targets: Iterable[str], hints: pipeline.SourceHints, *, accept_above: float | None = None,
-          reviewer: str | None = None, max_bytes: int = pipeline.MAX_BYTES) -> list[int]:
-    """One job per target; returns the job ids."""
+          reviewer: str | None = None, max_bytes: int = pipeline.MAX_BYTES, batch: int = BATCH) -> list[int]:
+    """Jobs for the targets, `batch` files each; returns the job ids."""
     ensure_schema(url)
     app = make_app(url)
     ids: list[int] = []
-    batch: list[dict] = []
+    jobs_: list[dict] = []
+    absolute = (t if pipeline.is_url(t) else os.path.abspath(t) for t in targets)
     with app.open():
         task = app.tasks[TASK]
-        for target in list(targets) + [None]:
-            if target is not None:
-                if not pipeline.is_url(target):
-                    target = os.path.abspath(target)
-                batch.append({"target": target, "hints": asdict(hints), "accept_above": accept_above,
+        for group in list(batches(absolute, batch)) + [None]:
+            if group is not None:
+                jobs_.append({"targets": group, "hints": asdict(hints), "accept_above": accept_above,
                               "reviewer": reviewer, "max_bytes": max_bytes})
-            if batch and (target is None or len(batch) >= 1000):  # a thousand jobs a round trip
-                ids += task.batch_defer(*batch)
-                batch = []
+            if jobs_ and (group is None or len(jobs_) >= 1000):  # a thousand jobs a round trip
+                ids += task.batch_defer(*jobs_)
+                jobs_ = []
     return ids
 
 
@@ -234,6 +276,7 @@ def spawn_worker(url: str, *, until_empty: bool = True, env: dict | None = None)
 # -- progress ------------------------------------------------------------------------------
 
 def job_counts(url: str, ids: list[int] | None = None) -> dict[str, int]:
+    """Jobs by state (of the queue, or of the jobs `ids`)."""
     import psycopg
     with psycopg.connect(libpq_dsn(url)) as conn:
         if ids is None:
@@ -245,70 +288,96 @@ def job_counts(url: str, ids: list[int] | None = None) -> dict[str, int]:
     return dict(rows)
 
 
+# A job's targets: `targets`, or the one `target` of jobs queued before batches.
+_TARGETS = "coalesce(j.args->'targets', jsonb_build_array(j.args->'target'))"
+
+
+def targets_finished(url: str, ids: list[int]) -> int:
+    """How many targets the jobs `ids` have finished (their jobs are done), for progress."""
+    import psycopg
+    with psycopg.connect(libpq_dsn(url)) as conn:
+        return conn.execute(f"SELECT coalesce(sum(jsonb_array_length({_TARGETS})), 0) FROM procrastinate_jobs j "
+                            "WHERE j.id = ANY(%s) AND j.status::text = ANY(%s)", (ids, list(FINISHED))).fetchone()[0]
+
+
 def jobs(url: str, *, status: str | None = None, limit: int = 50) -> list[dict]:
-    """Jobs, newest first, with what each found (or why it failed)."""
+    """The newest jobs, one row per target, with what the job found for it (or why it failed)."""
     import psycopg
     from psycopg.rows import dict_row
     ensure_schema(url)
-    q = ("SELECT j.id, j.status::text AS status, j.attempts, j.args->>'target' AS target, o.status AS outcome, "
-         "o.document_id, o.claims, o.error, o.finished_at, "
+    q = ("SELECT j.id, j.status::text AS status, j.attempts, t.position - 1 AS position, t.target, "
+         "o.status AS outcome, o.document_id, o.claims, o.error, o.finished_at, "
          "(SELECT max(at) FROM procrastinate_events e WHERE e.job_id = j.id) AS updated "
-         "FROM procrastinate_jobs j LEFT JOIN stationwatch_job_outcomes o ON o.job_id = j.id "
-         "WHERE j.queue_name = %(q)s AND (%(s)s::text IS NULL OR j.status::text = %(s)s) "
-         "ORDER BY j.id DESC LIMIT %(n)s")
+         "FROM (SELECT * FROM procrastinate_jobs WHERE queue_name = %(q)s "
+         "      AND (%(s)s::text IS NULL OR status::text = %(s)s) ORDER BY id DESC LIMIT %(n)s) j "
+         f"CROSS JOIN LATERAL jsonb_array_elements_text({_TARGETS}) WITH ORDINALITY AS t(target, position) "
+         "LEFT JOIN stationwatch_job_targets o ON o.job_id = j.id AND o.position = t.position - 1 "
+         "ORDER BY j.id DESC, t.position")
     with psycopg.connect(libpq_dsn(url), row_factory=dict_row) as conn:
         return list(conn.execute(q, {"q": QUEUE, "s": status, "n": limit}))
 
 
 def outcomes(url: str, ids: list[int]) -> list[pipeline.Outcome]:
-    """What the jobs found, in the order of `ids`; a job that failed outright is a failure."""
+    """What the jobs `ids` found, one outcome per target in the order they were queued; a
+    target whose job failed outright is a failure."""
     import psycopg
     from psycopg.rows import dict_row
     with psycopg.connect(libpq_dsn(url), row_factory=dict_row) as conn:
-        rows = {r["id"]: r for r in conn.execute(
-            "SELECT j.id, j.status::text AS job_status, j.args->>'target' AS target, o.status, o.document_id, "
-            "o.claims, o.accepted, o.error, o.warnings FROM procrastinate_jobs j "
-            "LEFT JOIN stationwatch_job_outcomes o ON o.job_id = j.id WHERE j.id = ANY(%s)", (ids,))}
+        rows = list(conn.execute(
+            "SELECT j.id, j.status::text AS job_status, t.target, o.status, o.document_id, o.claims, o.accepted, "
+            f"o.error, o.warnings FROM procrastinate_jobs j CROSS JOIN LATERAL jsonb_array_elements_text({_TARGETS}) "
+            "WITH ORDINALITY AS t(target, position) LEFT JOIN stationwatch_job_targets o "
+            "ON o.job_id = j.id AND o.position = t.position - 1 WHERE j.id = ANY(%s) ORDER BY j.id, t.position",
+            (ids,)))
+    by_job: dict[int, list[dict]] = {}
+    for r in rows:
+        by_job.setdefault(r["id"], []).append(r)
     out = []
     for i in ids:
-        r = rows.get(i)
-        if r is None or r["status"] is None or r["job_status"] != "succeeded":
-            error = (r and r["error"]) or ("the job failed" if r else "the job is gone")
-            out.append(pipeline.Outcome(r["target"] if r else str(i), "failed", error=error))
-        else:
-            out.append(pipeline.Outcome(r["target"], r["status"], r["document_id"], r["claims"], r["accepted"],
-                                        r["error"], list(r["warnings"] or [])))
+        for r in by_job.get(i) or [None]:
+            if r is None or r["status"] is None or r["job_status"] != "succeeded":
+                error = (r and r["error"]) or ("the job failed" if r else "the job is gone")
+                out.append(pipeline.Outcome(r["target"] if r else str(i), "failed", error=error))
+            else:
+                out.append(pipeline.Outcome(r["target"], r["status"], r["document_id"], r["claims"], r["accepted"],
+                                            r["error"], list(r["warnings"] or [])))
     return out
 
 
 def ingest_with_workers(url: str, targets: list[str], hints: pipeline.SourceHints, workers: int, *,
                         accept_above: float | None = None, reviewer: str | None = None,
-                        max_bytes: int = pipeline.MAX_BYTES,
+                        max_bytes: int = pipeline.MAX_BYTES, batch: int = BATCH,
                         progress: Callable[[int, int], None] | None = None) -> list[pipeline.Outcome]:
-    """Ingest `targets` with `workers` processes; returns one outcome per target, in order."""
+    """Ingest `targets` with `workers` processes, `batch` files a job (or a write, on
+    SQLite); returns one outcome per target, in order."""
     if is_postgres(url):
-        return _ingest_postgres(url, targets, hints, workers, accept_above, reviewer, max_bytes, progress)
-    return _ingest_local(url, targets, hints, workers, accept_above, reviewer, max_bytes, progress)
+        return _ingest_postgres(url, targets, hints, workers, accept_above, reviewer, max_bytes, batch, progress)
+    return _ingest_local(url, targets, hints, workers, accept_above, reviewer, max_bytes, batch, progress)
 
 
 FINISHED = ("succeeded", "failed", "cancelled", "aborted")
 
 
-def _ingest_postgres(url, targets, hints, workers, accept_above, reviewer, max_bytes, progress):
-    ids = defer(url, targets, hints, accept_above=accept_above, reviewer=reviewer, max_bytes=max_bytes)
+def _ingest_postgres(url, targets, hints, workers, accept_above, reviewer, max_bytes, batch, progress):
+    # The first jobs are queued before the workers start, the rest while they start up.
+    head = workers * batch * 4
+    ids = defer(url, targets[:head], hints, accept_above=accept_above, reviewer=reviewer, max_bytes=max_bytes,
+                batch=batch)
     procs = [spawn_worker(url) for _ in range(workers)]
     try:
+        if len(targets) > head:
+            ids += defer(url, targets[head:], hints, accept_above=accept_above, reviewer=reviewer,
+                         max_bytes=max_bytes, batch=batch)
         while True:
             counts = job_counts(url, ids)
-            done = sum(counts.get(s, 0) for s in FINISHED)
             if progress:
-                progress(done, len(ids))
-            if done >= len(ids):
+                progress(targets_finished(url, ids), len(targets))
+            if sum(counts.get(s, 0) for s in FINISHED) >= len(ids):
                 break
             for i, p in enumerate(procs):  # a worker that died or ran dry while work remains: another one
                 if p.poll() is not None:
                     procs[i] = spawn_worker(url)
-            time.sleep(0.2 if len(ids) < 1000 else 1.0)
+            time.sleep(0.25)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -333,15 +402,15 @@ def _prepare(args) -> object:
         return pipeline.Outcome(target, "failed", error=f"{type(e).__name__}: {e}")
 
 
-def _ingest_local(url, targets, hints, workers, accept_above, reviewer, max_bytes, progress):
+def _ingest_local(url, targets, hints, workers, accept_above, reviewer, max_bytes, batch, progress):
     import multiprocessing as mp
+    from collections import deque
 
     from .store import Store
     store = Store(url)
     out: list[pipeline.Outcome] = []
     ctx = mp.get_context("spawn" if sys.platform == "darwin" else "forkserver")
-    from collections import deque
-    window = 4 * workers  # documents read ahead of the writer at most: memory stays flat
+    window = max(4 * workers, 2 * batch)  # documents read ahead of the writer at most: memory stays flat
     todo, pending, hint = iter(targets), deque(), asdict(hints)
     with ctx.Pool(workers) as pool:
         def submit() -> None:
@@ -351,9 +420,13 @@ def _ingest_local(url, targets, hints, workers, accept_above, reviewer, max_byte
         for _ in range(window):
             submit()
         while pending:
-            prepared = pending.popleft().get()
-            submit()
-            out.append(pipeline.write_prepared(store, prepared, accept_above=accept_above, reviewer=reviewer))
+            # the next document, and those already read behind it: one write for all of them
+            ready = [pending.popleft().get()]
+            while pending and len(ready) < batch and pending[0].ready():
+                ready.append(pending.popleft().get())
+            for _ in ready:
+                submit()
+            out += pipeline.write_batch(store, ready, accept_above=accept_above, reviewer=reviewer)
             if progress:
                 progress(len(out), len(targets))
     store.close()

@@ -76,6 +76,17 @@ class ImportSummary:
     document_was_stored: bool = False  # with new_document_only: it was, and nothing was written
 
 
+@dataclass
+class PendingImport:
+    """An import validated and ready to write (`Store.validate_import`, `Store.write_imports`)."""
+    document: Document | None = None
+    by: str | None = None
+    new_document_only: bool = False
+    search: str | None = None
+    rows: dict[str, dict] = field(default_factory=dict)  # claim id -> claims row
+    sources: dict[str, dict] = field(default_factory=dict)  # source id -> sources row
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -127,13 +138,23 @@ class Store(AccountsMixin):
         `new_document_only`: write nothing if `document` is already stored (parallel ingest).
         `by` is who imports (recorded in the ledger; default: the reviewer).
         """
-        by = by or reviewer
-        rows, srcs, summary = {}, {}, ImportSummary()
+        pending = self.validate_import(records, origin=origin, source=source, document=document, accept=accept,
+                                       accept_above=accept_above, reviewer=reviewer, unit=unit, by=by,
+                                       new_document_only=new_document_only)
+        return self.write_imports([pending])[0]
+
+    def validate_import(self, records: Iterable[tuple[int, object]], *, origin: str,
+                        source: dict | None = None, document: Document | None = None,
+                        accept: bool = False, accept_above: float | None = None,
+                        reviewer: str | None = None, unit: str | None = None,
+                        by: str | None = None, new_document_only: bool = False) -> PendingImport:
+        """The rows an import would write, validated (`import_claims` takes the same
+        arguments); raises LineError for the first bad record. Takes no write lock: besides
+        the records it reads only documents' texts, which never change once stored."""
+        pending = PendingImport(document=document, by=by or reviewer, new_document_only=new_document_only)
         # what the search index holds of the text (Chinese segmented on PostgreSQL): made
-        # before the write lock, which other writers wait for
-        search = dialect.search_text(self.engine.dialect.name, document.text) if document else None
-        # Validation takes no lock: besides the records it reads only documents' texts, which
-        # never change once stored. Other writers wait only for the writing below.
+        # here, before the write lock that other writers wait for
+        pending.search = dialect.search_text(self.engine.dialect.name, document.text) if document else None
         with self.engine.connect() as rconn:
             known_docs = {document.id: document.text} if document else {}
             for line, raw in records:
@@ -144,32 +165,46 @@ class Store(AccountsMixin):
                 confident = accept_above is not None and (row["confidence"] or 0) >= accept_above
                 if row["status"] == "candidate" and (accept or confident):
                     row.update(status="accepted", reviewer=reviewer, reviewed_at=now())
-                srcs[src["id"]] = src
-                rows.setdefault(row["id"], row)
+                pending.sources[src["id"]] = src
+                pending.rows.setdefault(row["id"], row)
             if document and (source or {}).get("published"):
                 # the document's source exists even when no claim was read from it
                 doc_source = _source_row(_merge_source(source, {"document": document.id}))
-                srcs.setdefault(doc_source["id"], doc_source)
+                pending.sources.setdefault(doc_source["id"], doc_source)
+        return pending
+
+    def write_imports(self, pendings: list[PendingImport]) -> list[ImportSummary]:
+        """Write validated imports (documents with their sources and claims) in one
+        transaction, with one ledger append: all of them or none. Batching documents is
+        what lets parallel ingestion share the store's one write lock."""
+        summaries = []
         with dialect.write_transaction(self.engine) as conn:
-            if new_document_only and document and conn.scalar(
-                    select(documents_t.c.id).where(documents_t.c.id == document.id)) is not None:
-                summary.document_was_stored = True
-                return summary
-            events = []
-            if document:
-                events += self._add_document(conn, document, by, search)
-                conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
-            for src in srcs.values():
-                if dialect.insert_new(conn, sources_t, src):
-                    events.append(ledger.source_event(src, by))
-            existing = self._existing_claim_ids(conn, list(rows))
-            fresh = [r for cid, r in rows.items() if cid not in existing]
-            if fresh:
-                conn.execute(claims_t.insert(), fresh)
-            events += [ledger.claim_event(r, by) for r in fresh]
+            events: list = []
+            for pending in pendings:
+                summaries.append(self._write_import(conn, pending, events))
             ledger.append(conn, events)
-            summary.added, summary.duplicates = len(fresh), len(rows) - len(fresh)
-            summary.claim_ids = list(rows)
+        return summaries
+
+    def _write_import(self, conn: Connection, pending: PendingImport, events: list) -> ImportSummary:
+        summary = ImportSummary()
+        document, rows = pending.document, pending.rows
+        if pending.new_document_only and document and conn.scalar(
+                select(documents_t.c.id).where(documents_t.c.id == document.id)) is not None:
+            summary.document_was_stored = True
+            return summary
+        if document:
+            events += self._add_document(conn, document, pending.by, pending.search)
+            conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
+        for src in pending.sources.values():
+            if dialect.insert_new(conn, sources_t, src):
+                events.append(ledger.source_event(src, pending.by))
+        existing = self._existing_claim_ids(conn, list(rows))
+        fresh = [r for cid, r in rows.items() if cid not in existing]
+        if fresh:
+            conn.execute(claims_t.insert(), fresh)
+        events += [ledger.claim_event(r, pending.by) for r in fresh]
+        summary.added, summary.duplicates = len(fresh), len(rows) - len(fresh)
+        summary.claim_ids = list(rows)
         return summary
 
     def _claim_row(self, conn: Connection, raw: object, default_source: dict | None,
