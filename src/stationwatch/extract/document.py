@@ -486,6 +486,27 @@ def _clause_word_sets(lang: str | None) -> tuple[frozenset[str], tuple[str, ...]
     return latin, tuple(w for w in words if CJK.search(w))
 
 
+class _computed_once:
+    """functools.cached_property without the lock Python 3.11 takes on each first access:
+    thousands of Views are made a second, each asked for several such values, and a View
+    is only ever read by the thread that made it. The value goes in the instance dict,
+    which later reads find first."""
+
+    def __init__(self, func) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
 class View:
     """One sentence of a Doc, with what the rules need computed lazily."""
 
@@ -514,7 +535,7 @@ class View:
     def of_kind(self, kind: str) -> list[Mention]:
         return self._by_cat.get("@" + kind, [])
 
-    @cached_property
+    @_computed_once
     def stations(self) -> list[Mention]:
         """Station mentions; bare 'stations'/'offices' count only in a document about stations."""
         if not self.doc.network_link:
@@ -522,7 +543,7 @@ class View:
         cats = ("station", "station_weak") if self.doc.station_topic else ("station",)
         return self.kws(*cats)
 
-    @cached_property
+    @_computed_once
     def triggered(self) -> bool:
         cats = self._by_cat.keys()
         if "@bureau" in cats or not TRIGGERS.isdisjoint(cats):
@@ -554,7 +575,7 @@ class View:
             n += (bisect.bisect_left(cjk, b) - bisect.bisect_left(cjk, a)) / 2
         return n
 
-    @cached_property
+    @_computed_once
     def _tokens(self) -> tuple[list[int], list[int], list[int]]:
         """Starts and ends of the sentence's space-separated tokens, and where its CJK
         characters are."""
@@ -575,24 +596,24 @@ class View:
         return 0
 
     # -- lazily computed ------------------------------------------------------
-    @cached_property
+    @_computed_once
     def letter_words(self) -> set[str]:
         """The sentence's lower-cased letter runs: numbers, dates and clause breaks each
         first ask whether a word of theirs is there at all."""
         return set(_LETTER_RUNS.findall(self.doc.text[self.start:self.end].lower()))
 
-    @cached_property
+    @_computed_once
     def numbers(self) -> list[numbers_mod.Number]:
         nums = numbers_mod.find_numbers(self.doc.text, self.start, self.end, self.doc.lang, self.letter_words)
         return [n for n in nums if not self.sent.in_hole(n.start)]
 
-    @cached_property
+    @_computed_once
     def dates(self) -> list[dates_mod.DateMention]:
         found = dates_mod.find_dates(self.doc.text, self.start, self.end, self.doc.lang, self.doc.published,
                                      self.letter_words)
         return [d for d in found if not self.sent.in_hole(d.start)]
 
-    @cached_property
+    @_computed_once
     def clause_breaks(self) -> list[int]:
         seg = self.doc.text[self.start:self.end]
         cuts = [self.start + m.start() for m in _CLAUSE_PUNCT.finditer(seg)]
