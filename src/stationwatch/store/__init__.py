@@ -155,22 +155,23 @@ class Store(AccountsMixin):
         # what the search index holds of the text (Chinese segmented on PostgreSQL): made
         # here, before the write lock that other writers wait for
         pending.search = dialect.search_text(self.engine.dialect.name, document.text) if document else None
-        with self.engine.connect() as rconn:
-            known_docs = {document.id: document.text} if document else {}
-            for line, raw in records:
-                try:
-                    row, src = self._claim_row(rconn, raw, source, document, known_docs)
-                except (InvalidClaim, dates.BadDate) as e:
-                    raise LineError(origin, line, str(e), unit) from None
-                confident = accept_above is not None and (row["confidence"] or 0) >= accept_above
-                if row["status"] == "candidate" and (accept or confident):
-                    row.update(status="accepted", reviewer=reviewer, reviewed_at=now())
-                pending.sources[src["id"]] = src
-                pending.rows.setdefault(row["id"], row)
-            if document and (source or {}).get("published"):
-                # the document's source exists even when no claim was read from it
-                doc_source = _source_row(_merge_source(source, {"document": document.id}))
-                pending.sources.setdefault(doc_source["id"], doc_source)
+        # texts of the documents excerpts point into: the one given, or stored ones (read
+        # on first need: an ingested document's claims need no connection at all)
+        known_docs = {document.id: document.text} if document else {}
+        for line, raw in records:
+            try:
+                row, src = self._claim_row(raw, source, document, known_docs)
+            except (InvalidClaim, dates.BadDate) as e:
+                raise LineError(origin, line, str(e), unit) from None
+            confident = accept_above is not None and (row["confidence"] or 0) >= accept_above
+            if row["status"] == "candidate" and (accept or confident):
+                row.update(status="accepted", reviewer=reviewer, reviewed_at=now())
+            pending.sources[src["id"]] = src
+            pending.rows.setdefault(row["id"], row)
+        if document and (source or {}).get("published"):
+            # the document's source exists even when no claim was read from it
+            doc_source = _source_row(_merge_source(source, {"document": document.id}))
+            pending.sources.setdefault(doc_source["id"], doc_source)
         return pending
 
     def write_imports(self, pendings: list[PendingImport]) -> list[ImportSummary]:
@@ -207,8 +208,8 @@ class Store(AccountsMixin):
         summary.claim_ids = list(rows)
         return summary
 
-    def _claim_row(self, conn: Connection, raw: object, default_source: dict | None,
-                   document: Document | None, known_docs: dict[str, str]) -> tuple[dict, dict]:
+    def _claim_row(self, raw: object, default_source: dict | None, document: Document | None,
+                   known_docs: dict[str, str], conn: Connection | None = None) -> tuple[dict, dict]:
         claim = validate_claim(raw)
         src = _merge_source(default_source, raw.get("source"))
         doc_id = src.get("document") or (document.id if document else None)
@@ -302,7 +303,7 @@ class Store(AccountsMixin):
             if doc:
                 edited["source"]["document"] = doc
             try:
-                row, _ = self._claim_row(conn, edited, None, None, {})
+                row, _ = self._claim_row(edited, None, None, {}, conn)
             except (InvalidClaim, dates.BadDate) as e:
                 raise StoreError(f"edit of {cid[:10]}: {e}") from None
             if row["id"] == cid:
