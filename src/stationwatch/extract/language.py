@@ -15,6 +15,7 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-zÀ-ÿ]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 @lru_cache(maxsize=1)
@@ -22,6 +23,16 @@ def _detector():
     from lingua import Language, LanguageDetectorBuilder
     langs = [Language.ENGLISH, Language.ITALIAN, Language.GERMAN, Language.FRENCH,
              Language.SPANISH, Language.DUTCH, Language.PORTUGUESE]
+    return LanguageDetectorBuilder.from_languages(*langs).build()
+
+
+@lru_cache(maxsize=1)
+def _cyrillic_detector():
+    """Russian, Ukrainian and their neighbours: named right in a document's metadata, though
+    no rule reads them yet."""
+    from lingua import Language, LanguageDetectorBuilder
+    langs = [Language.RUSSIAN, Language.UKRAINIAN, Language.BELARUSIAN, Language.BULGARIAN,
+             Language.SERBIAN, Language.MACEDONIAN, Language.KAZAKH, Language.MONGOLIAN]
     return LanguageDetectorBuilder.from_languages(*langs).build()
 
 
@@ -88,6 +99,10 @@ def detect(text: str) -> str | None:
                 return "ja"
             if han and han >= latin / 4:
                 return "zh"
+        cyrillic = len(_CYRILLIC.findall(s))
+        if cyrillic and cyrillic >= len(_LATIN.findall(s)):
+            lang = _cyrillic_detector().detect_language_of(_body_sample(text))
+            return lang.iso_code_639_1.name.lower() if lang is not None else None
     voted = _vote(s)
     if voted is None and len(text) > len(s):
         voted = _vote(sample(text, 4 * SAMPLE_CHARS), limit=4 * SAMPLE_CHARS)  # more words: still cheaper than lingua
