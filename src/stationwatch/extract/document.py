@@ -30,7 +30,6 @@ from .segment import _BLANK_LINES, LocalSegmenter, Sentence, sentences, word_cou
 # A sentence whose matches carry none of these bits is skipped unread.
 F_READ = F_TRIGGER | F_SPEECH | F_PLACE | F_WEAK | F_ACTOR | F_GOV
 _SENTENCE_PUNCT = re.compile(r"[.;!?。；！？\n]")
-_TOKEN = re.compile(r"\S+")
 
 
 @lru_cache(maxsize=1)
@@ -564,29 +563,11 @@ class View:
         return fold(self.doc.text[a:b])
 
     def words(self, a: int, b: int) -> float:
-        """word_count(text[a:b]), from the sentence's tokens when a and b are in it."""
+        """word_count(text[a:b]). The gaps asked about are short and a View is asked a
+        few times: splitting the gap beats indexing the sentence's tokens first."""
         if b <= a:
             return 0
-        if a < self.start or b > self.end:
-            return word_count(self.doc.text[a:b])
-        starts, ends, cjk = self._tokens
-        n = bisect.bisect_left(starts, b) - bisect.bisect_right(ends, a)
-        if cjk:
-            n += (bisect.bisect_left(cjk, b) - bisect.bisect_left(cjk, a)) / 2
-        return n
-
-    @_computed_once
-    def _tokens(self) -> tuple[list[int], list[int], list[int]]:
-        """Starts and ends of the sentence's space-separated tokens, and where its CJK
-        characters are."""
-        text = self.doc.text
-        starts, ends = [], []
-        for m in _TOKEN.finditer(text, self.start, self.end):
-            starts.append(m.start())
-            ends.append(m.end())
-        cjk = [m.start() for m in CJK.finditer(text, self.start, self.end)] \
-            if not text[self.start:self.end].isascii() else []
-        return starts, ends, cjk
+        return word_count(self.doc.text[a:b])
 
     def distance(self, x: Mention | numbers_mod.Number, y) -> float:
         if x.end <= y.start:
