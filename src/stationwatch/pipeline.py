@@ -18,7 +18,7 @@ from .extract import extract_claims
 from .ingest import MAX_BYTES, IngestError, ReadResult, fetch_url, read_bytes
 from .ingest.capture import to_warc
 from .model import SourceHints
-from .store import Document, Store, StoreError
+from .store import Document, PendingImport, Store, StoreError
 
 
 @dataclass
@@ -143,44 +143,59 @@ def write_prepared(store: Store, prepared: Prepared | Outcome, *, accept_above: 
     return write_batch(store, [prepared], accept_above=accept_above, reviewer=reviewer)[0]
 
 
-def write_batch(store: Store, batch: list[Prepared | Outcome], *, accept_above: float | None = None,
+@dataclass
+class Validated:
+    """A prepared document whose rows are made and checked: all that is left is writing them."""
+    prepared: Prepared
+    pending: PendingImport
+
+
+def validate(store: Store, prepared: Prepared | Outcome, *, accept_above: float | None = None,
+             reviewer: str | None = None) -> Validated | Outcome:
+    """The rows a prepared document will write, checked (no lock: parallel readers do this),
+    or the failure that stops it (recorded when written)."""
+    if isinstance(prepared, Outcome):
+        return prepared
+    try:
+        return Validated(prepared, store.validate_import(
+            enumerate(prepared.claims, 1), origin=prepared.target, source=prepared.source,
+            document=prepared.document, accept_above=accept_above, reviewer=reviewer, new_document_only=True))
+    except StoreError as e:
+        return Outcome(prepared.target, "failed", error=str(e))
+
+
+def write_batch(store: Store, batch: list[Prepared | Validated | Outcome], *, accept_above: float | None = None,
                 reviewer: str | None = None) -> list[Outcome]:
     """Store prepared documents, each with its source and claims, in one transaction (one
     lock, one ledger append, one commit for all); an outcome for each, in order. A
     document that does not validate is recorded as failed and the others are written; if
     the batch's write fails, each is written alone, so one document's fault stays its own."""
     outcomes: list[Outcome | None] = []
-    pending: list[tuple[int, Prepared, object]] = []
-    for prepared in batch:
-        if isinstance(prepared, Outcome):
-            if prepared.status == "failed":
-                store.record_failure(prepared.name, prepared.error or "failed")
-            outcomes.append(prepared)
+    pending: list[tuple[int, Validated]] = []
+    for item in batch:
+        if isinstance(item, Prepared):
+            item = validate(store, item, accept_above=accept_above, reviewer=reviewer)
+        if isinstance(item, Outcome):
+            if item.status == "failed":
+                store.record_failure(item.name, item.error or "failed")
+            outcomes.append(item)
             continue
-        try:
-            imp = store.validate_import(enumerate(prepared.claims, 1), origin=prepared.target,
-                                        source=prepared.source, document=prepared.document,
-                                        accept_above=accept_above, reviewer=reviewer, new_document_only=True)
-        except StoreError as e:
-            outcomes.append(_failed(store, prepared.target, e))
-            continue
-        pending.append((len(outcomes), prepared, imp))
+        pending.append((len(outcomes), item))
         outcomes.append(None)
+    summaries = None
     if len(pending) > 1:
         try:
-            summaries = store.write_imports([imp for _, _, imp in pending])
+            summaries = store.write_imports([v.pending for _, v in pending])
         except (StoreError, SQLAlchemyError):
             summaries = None  # written alone below, to find whose fault it is
-    else:
-        summaries = None
-    for k, (i, prepared, imp) in enumerate(pending):
+    for k, (i, v) in enumerate(pending):
         if summaries is not None:
-            outcomes[i] = _written(prepared, summaries[k], accept_above)
+            outcomes[i] = _written(v.prepared, summaries[k], accept_above)
             continue
         try:
-            outcomes[i] = _written(prepared, store.write_imports([imp])[0], accept_above)
+            outcomes[i] = _written(v.prepared, store.write_imports([v.pending])[0], accept_above)
         except StoreError as e:
-            outcomes[i] = _failed(store, prepared.target, e)
+            outcomes[i] = _failed(store, v.prepared.target, e)
     return outcomes
 
 

@@ -393,11 +393,13 @@ def _ingest_postgres(url, targets, hints, workers, accept_above, reviewer, max_b
 # SQLite: N processes read and extract, this one writes.
 
 def _prepare(args) -> object:
-    url, target, hints, max_bytes = args
+    """Read, extract and validate one target in a reader process: the writer only writes."""
+    url, target, hints, max_bytes, accept_above, reviewer = args
     from .store import Store
     store = _stores.get(url) or _stores.setdefault(url, Store(url))
     try:
-        return pipeline.prepare(target, pipeline.SourceHints(**hints), max_bytes, store.has_document)
+        prepared = pipeline.prepare(target, pipeline.SourceHints(**hints), max_bytes, store.has_document)
+        return pipeline.validate(store, prepared, accept_above=accept_above, reviewer=reviewer)
     except Exception as e:  # a reader bug: report it for this file, keep going
         return pipeline.Outcome(target, "failed", error=f"{type(e).__name__}: {e}")
 
@@ -416,7 +418,7 @@ def _ingest_local(url, targets, hints, workers, accept_above, reviewer, max_byte
         def submit() -> None:
             target = next(todo, None)
             if target is not None:
-                pending.append(pool.apply_async(_prepare, ((url, target, hint, max_bytes),)))
+                pending.append(pool.apply_async(_prepare, ((url, target, hint, max_bytes, accept_above, reviewer),)))
         for _ in range(window):
             submit()
         while pending:

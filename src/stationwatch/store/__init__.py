@@ -85,6 +85,37 @@ class PendingImport:
     search: str | None = None
     rows: dict[str, dict] = field(default_factory=dict)  # claim id -> claims row
     sources: dict[str, dict] = field(default_factory=dict)  # source id -> sources row
+    document_rows: DocumentRows | None = None
+    # Ledger events of each row, made before the write lock is taken (the ones of the rows
+    # that turn out to be new are appended).
+    claim_events: dict[str, tuple] = field(default_factory=dict)
+    source_events: dict[str, tuple] = field(default_factory=dict)
+
+
+@dataclass
+class DocumentRows:
+    """A document's row, its capture's (a fetched URL's WARC record), and their ledger events."""
+    document: dict
+    document_event: tuple
+    capture: dict | None = None
+    capture_event: tuple | None = None
+
+    @classmethod
+    def of(cls, doc: Document, by: str | None) -> "DocumentRows":
+        row = {
+            "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
+            "title": doc.title, "name": doc.name, "size": len(doc.original),
+            "original": doc.original, "recorded_at": now(), "author": doc.author,
+            "published": doc.published, "reader": doc.reader,
+            "pages": [list(p) for p in doc.pages] if doc.pages else None, "fetched": doc.fetched}
+        out = cls(row, ledger.document_event(row, by))
+        if doc.capture:
+            out.capture = {"id": hashlib.sha256(doc.capture).hexdigest(), "document_id": doc.id,
+                           "url": (doc.fetched or {}).get("url") or doc.name,
+                           "retrieved_at": (doc.fetched or {}).get("retrieved_at") or now().isoformat(),
+                           "warc": doc.capture, "recorded_at": now()}
+            out.capture_event = ledger.capture_event(out.capture)
+        return out
 
 
 def now() -> dt.datetime:
@@ -172,6 +203,10 @@ class Store(AccountsMixin):
             # the document's source exists even when no claim was read from it
             doc_source = _source_row(_merge_source(source, {"document": document.id}))
             pending.sources.setdefault(doc_source["id"], doc_source)
+        if document:
+            pending.document_rows = DocumentRows.of(document, pending.by)
+        pending.claim_events = {cid: ledger.claim_event(row, pending.by) for cid, row in pending.rows.items()}
+        pending.source_events = {sid: ledger.source_event(src, pending.by) for sid, src in pending.sources.items()}
         return pending
 
     def write_imports(self, pendings: list[PendingImport]) -> list[ImportSummary]:
@@ -194,16 +229,16 @@ class Store(AccountsMixin):
             summary.document_was_stored = True
             return summary
         if document:
-            events += self._add_document(conn, document, pending.by, pending.search)
+            events += self._add_document(conn, pending.document_rows, pending.search)
             conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
-        for src in pending.sources.values():
+        for sid, src in pending.sources.items():
             if dialect.insert_new(conn, sources_t, src):
-                events.append(ledger.source_event(src, pending.by))
+                events.append(pending.source_events[sid])
         existing = self._existing_claim_ids(conn, list(rows))
         fresh = [r for cid, r in rows.items() if cid not in existing]
         if fresh:
             conn.execute(claims_t.insert(), fresh)
-        events += [ledger.claim_event(r, pending.by) for r in fresh]
+        events += [pending.claim_events[r["id"]] for r in fresh]
         summary.added, summary.duplicates = len(fresh), len(rows) - len(fresh)
         summary.claim_ids = list(rows)
         return summary
@@ -235,26 +270,15 @@ class Store(AccountsMixin):
             raise InvalidClaim(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
         return _claim_row(claim, cid, src_row["id"], status, raw), src_row
 
-    def _add_document(self, conn: Connection, doc: Document, by: str | None = None,
-                      search: str | None = None) -> list:
+    def _add_document(self, conn: Connection, rows: DocumentRows, search: str | None = None) -> list:
         """Store a document once; returns the ledger events of what was new."""
-        row = {
-            "id": doc.id, "media_type": doc.media_type, "text": doc.text, "language": doc.language,
-            "title": doc.title, "name": doc.name, "size": len(doc.original),
-            "original": doc.original, "recorded_at": now(), "author": doc.author,
-            "published": doc.published, "reader": doc.reader,
-            "pages": [list(p) for p in doc.pages] if doc.pages else None, "fetched": doc.fetched}
-        if not dialect.insert_new(conn, documents_t, row):
+        if not dialect.insert_new(conn, documents_t, rows.document):
             return []
-        dialect.index_document(conn, doc.id, doc.text, search)
-        events = [ledger.document_event(row, by)]
-        if doc.capture:
-            capture = {"id": hashlib.sha256(doc.capture).hexdigest(), "document_id": doc.id,
-                       "url": (doc.fetched or {}).get("url") or doc.name,
-                       "retrieved_at": (doc.fetched or {}).get("retrieved_at") or now().isoformat(),
-                       "warc": doc.capture, "recorded_at": now()}
-            conn.execute(dialect.insert_ignoring_duplicates(self.engine, captures_t), capture)
-            events.append(ledger.capture_event(capture))
+        dialect.index_document(conn, rows.document["id"], rows.document["text"], search)
+        events = [rows.document_event]
+        if rows.capture is not None:
+            conn.execute(dialect.insert_ignoring_duplicates(self.engine, captures_t), rows.capture)
+            events.append(rows.capture_event)
         return events
 
     def record_failure(self, name: str, error: str) -> None:
