@@ -22,7 +22,9 @@ class DateMention:
     to: str | None = None  # end of a range ("between 2016 and 2018")
 
 
-_YEAR = re.compile(r"(?<![\d.,/-])((?:19[5-9]|20[0-4])\d)(?![\d])")
+# A year not glued to a number before it; the look behind comes after the first digit so
+# that the regex engine can skip ahead to a 1 or a 2.
+_YEAR = re.compile(r"((?:1(?<![\d.,/-]1)9[5-9]|2(?<![\d.,/-]2)0[0-4])\d)(?![\d])")
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*[年년]\s*(?:(\d{1,2})\s*[月월]\s*(?:(\d{1,2})\s*[日일])?)?")
 _ANY_DIGIT = re.compile(r"\d")
 _CJK_MARK = re.compile("[年月년월]")
