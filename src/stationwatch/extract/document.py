@@ -23,7 +23,7 @@ from . import numbers as numbers_mod
 from . import resources
 from .gazetteer import (F_ACTOR, F_ADVERT, F_CHINA, F_COUNTRY, F_CREDIT, F_FURNITURE, F_GOV, F_NETWORK,
                         F_PLACE, F_SPEECH, F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, automaton,
-                        hits, prefilter_hits, prefold)
+                        hits, names_china, prefilter_hits, prefold)
 from .normalize import _NON_WORD, CJK, fold
 from .segment import _BLANK_LINES, LocalSegmenter, Sentence, sentences, word_count
 
@@ -92,7 +92,7 @@ class Doc:
         self._sent_flags: dict[int, int] = {}  # sentence start -> its matches' flags
         self._to_read: list[Sentence] | None = None
         # Most of what is ingested never names China: one look for it, and done.
-        if not prefilter_hits(self._pre, self._cjk, china=True):
+        if not names_china(self._pre, self._cjk):
             self._hits = None  # computed only if a tool asks (Doc.sentences)
             self._doc_flags = 0
             self.about_china = self.network_link = self.station_topic = False

@@ -565,11 +565,26 @@ def prefilter_hits(pre: str, cjk: bool, speech: bool = False, start: int = 0,
     Exactly the spans and flags the full automaton finds for those keys in the folded
     text: a needle's hit is checked against each key behind it, with the text between
     its words folded and the word boundaries the key asks for."""
-    out = []
-    n = len(pre)
     pair = prefilter().china if china else prefilter().speech if speech else prefilter().main
+    out = list(_prefilter_spans(pre, pair if cjk else pair[:1], start, end))
+    if cjk:
+        out.sort()
+    return out
+
+
+def names_china(pre: str, cjk: bool) -> bool:
+    """Whether a prefolded text names China at all (`prefilter_hits(..., china=True)` is
+    not empty), stopping at the first name: most texts that do, do early."""
+    latin, cjk_names = prefilter().china
+    # In a CJK text China is most likely named in CJK script: that automaton first.
+    return any(True for _ in _prefilter_spans(pre, (cjk_names, latin) if cjk else (latin,), 0, None))
+
+
+def _prefilter_spans(pre: str, automata, start: int, end: int | None):
+    """The checked hits of each needle automaton in turn (see prefilter_hits)."""
+    n = len(pre)
     end = n if end is None else end
-    for a in (pair if cjk else pair[:1]):
+    for a in automata:
         for end_idx, value in (a.iter(pre, start, end) if start or end != n else a.iter(pre)):
             if value is None:
                 continue
@@ -587,10 +602,7 @@ def prefilter_hits(pre: str, cjk: bool, speech: bool = False, start: int = 0,
                     piece = pre[cs:ce]
                     if piece != core and _NON_WORD.sub(" ", piece) != core:
                         continue
-                out.append((cs, ce, flags))
-    if cjk:
-        out.sort()
-    return out
+                yield cs, ce, flags
 
 
 @dataclass(slots=True)
