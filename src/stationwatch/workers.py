@@ -275,16 +275,12 @@ def spawn_worker(url: str, *, until_empty: bool = True, env: dict | None = None)
 
 # -- progress ------------------------------------------------------------------------------
 
-def job_counts(url: str, ids: list[int] | None = None) -> dict[str, int]:
-    """Jobs by state (of the queue, or of the jobs `ids`)."""
+def job_counts(url: str) -> dict[str, int]:
+    """The queue's jobs by state."""
     import psycopg
     with psycopg.connect(libpq_dsn(url)) as conn:
-        if ids is None:
-            rows = conn.execute("SELECT status::text, count(*) FROM procrastinate_jobs WHERE queue_name = %s "
-                                "GROUP BY status", (QUEUE,)).fetchall()
-        else:
-            rows = conn.execute("SELECT status::text, count(*) FROM procrastinate_jobs WHERE id = ANY(%s) "
-                                "GROUP BY status", (ids,)).fetchall()
+        rows = conn.execute("SELECT status::text, count(*) FROM procrastinate_jobs WHERE queue_name = %s "
+                            "GROUP BY status", (QUEUE,)).fetchall()
     return dict(rows)
 
 
@@ -292,12 +288,11 @@ def job_counts(url: str, ids: list[int] | None = None) -> dict[str, int]:
 _TARGETS = "coalesce(j.args->'targets', jsonb_build_array(j.args->'target'))"
 
 
-def targets_finished(url: str, ids: list[int]) -> int:
-    """How many targets the jobs `ids` have finished (their jobs are done), for progress."""
-    import psycopg
-    with psycopg.connect(libpq_dsn(url)) as conn:
-        return conn.execute(f"SELECT coalesce(sum(jsonb_array_length({_TARGETS})), 0) FROM procrastinate_jobs j "
-                            "WHERE j.id = ANY(%s) AND j.status::text = ANY(%s)", (ids, list(FINISHED))).fetchone()[0]
+def _finished(conn, ids: list[int]) -> tuple[int, int]:
+    """(jobs finished, targets of those jobs) among the jobs `ids`, for progress."""
+    return conn.execute(f"SELECT count(*), coalesce(sum(jsonb_array_length({_TARGETS})), 0) "
+                        "FROM procrastinate_jobs j WHERE j.id = ANY(%s) AND j.status::text = ANY(%s)",
+                        (ids, list(FINISHED))).fetchone()
 
 
 def jobs(url: str, *, status: str | None = None, limit: int = 50) -> list[dict]:
@@ -368,16 +363,18 @@ def _ingest_postgres(url, targets, hints, workers, accept_above, reviewer, max_b
         if len(targets) > head:
             ids += defer(url, targets[head:], hints, accept_above=accept_above, reviewer=reviewer,
                          max_bytes=max_bytes, batch=batch)
-        while True:
-            counts = job_counts(url, ids)
-            if progress:
-                progress(targets_finished(url, ids), len(targets))
-            if sum(counts.get(s, 0) for s in FINISHED) >= len(ids):
-                break
-            for i, p in enumerate(procs):  # a worker that died or ran dry while work remains: another one
-                if p.poll() is not None:
-                    procs[i] = spawn_worker(url)
-            time.sleep(0.25)
+        import psycopg
+        with psycopg.connect(libpq_dsn(url), autocommit=True) as conn:  # one connection for the polls
+            while True:
+                jobs_done, targets_done = _finished(conn, ids)
+                if progress:
+                    progress(targets_done, len(targets))
+                if jobs_done >= len(ids):
+                    break
+                for i, p in enumerate(procs):  # a worker that died or ran dry while work remains: another one
+                    if p.poll() is not None:
+                        procs[i] = spawn_worker(url)
+                time.sleep(0.5)
     finally:
         for p in procs:
             if p.poll() is None:

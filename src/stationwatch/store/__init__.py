@@ -218,19 +218,21 @@ class Store(AccountsMixin):
             events: list = []
             for pending in pendings:
                 summaries.append(self._write_import(conn, pending, events))
+            stored = [p.document.name for p, s in zip(pendings, summaries) if p.document and not s.document_was_stored]
+            if stored:  # earlier failures of these names are over
+                conn.execute(failures_t.delete().where(failures_t.c.name.in_(stored)))
             ledger.append(conn, events)
         return summaries
 
     def _write_import(self, conn: Connection, pending: PendingImport, events: list) -> ImportSummary:
         summary = ImportSummary()
         document, rows = pending.document, pending.rows
-        if pending.new_document_only and document and conn.scalar(
-                select(documents_t.c.id).where(documents_t.c.id == document.id)) is not None:
-            summary.document_was_stored = True
-            return summary
         if document:
-            events += self._add_document(conn, pending.document_rows, pending.search)
-            conn.execute(failures_t.delete().where(failures_t.c.name == document.name))
+            new = self._add_document(conn, pending.document_rows, pending.search)
+            if not new and pending.new_document_only:
+                summary.document_was_stored = True
+                return summary
+            events += new
         for sid, src in pending.sources.items():
             if dialect.insert_new(conn, sources_t, src):
                 events.append(pending.source_events[sid])
