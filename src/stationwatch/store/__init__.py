@@ -214,13 +214,20 @@ class Store(AccountsMixin):
         transaction, with one ledger append: all of them or none. Batching documents is
         what lets parallel ingestion share the store's one write lock."""
         summaries = []
-        with dialect.write_transaction(self.engine) as conn:
+        # Ingested documents' rows go in before the writers' lock is taken, so that other
+        # writers wait only for the ledger append and the commit. That is safe because each
+        # of their claims and sources names its document: the same rows from another writer
+        # mean the same document, whose insert waits for that writer's commit and then
+        # finds it stored (and the document is then skipped whole).
+        documents_only = all(p.document is not None and p.new_document_only for p in pendings)
+        with dialect.write_transaction(self.engine, serialize_now=not documents_only) as conn:
             events: list = []
             for pending in pendings:
                 summaries.append(self._write_import(conn, pending, events))
             stored = [p.document.name for p, s in zip(pendings, summaries) if p.document and not s.document_was_stored]
             if stored:  # earlier failures of these names are over
                 conn.execute(failures_t.delete().where(failures_t.c.name.in_(stored)))
+            dialect.serialize_writers(conn)
             ledger.append(conn, events)
         return summaries
 

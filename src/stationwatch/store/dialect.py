@@ -72,14 +72,26 @@ def _sqlite_begin(conn) -> None:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction that writes: serialized against every other writer of the store."""
+def write_transaction(engine: Engine, *, serialize_now: bool = True) -> Iterator[Connection]:
+    """One transaction that writes: serialized against every other writer of the store.
+
+    With `serialize_now=False` (PostgreSQL) the transaction may insert rows before it calls
+    `serialize_writers`, which it must do before it reads the ledger head: only the ledger
+    append and the commit then wait for other writers. SQLite has one writer anyway: its
+    transaction holds the write lock from the start."""
     with engine.connect() as conn:
         conn.execution_options(stationwatch_write=True)
         with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITER_LOCK})
+            if serialize_now:
+                serialize_writers(conn)
             yield conn
+
+
+def serialize_writers(conn: Connection) -> None:
+    """Wait for other writers until this transaction ends (PostgreSQL; SQLite's write
+    transactions are serialized by BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITER_LOCK})
 
 
 _WRITER_LOCK = 0x5717_0001  # one application-wide lock id: the ledger has one head
