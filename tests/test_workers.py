@@ -167,3 +167,16 @@ def test_a_batch_writes_each_document_whole_and_keeps_a_bad_one_to_itself(tmp_pa
         assert store.verify() == []
     finally:
         store.close()
+
+
+def test_jobs_hold_batches_of_files_in_order_and_a_url_alone(tmp_path):
+    from stationwatch.workers import batches
+    files = []
+    for i, size in enumerate([10, 10, 10, 10, 10, 50]):
+        p = tmp_path / f"f{i}.txt"
+        p.write_bytes(b"x" * size)
+        files.append(str(p))
+    url = "https://example.org/a"
+    got = list(batches(files[:3] + [url] + files[3:], size=2, max_bytes=60))
+    assert got == [files[:2], [files[2]], [url], files[3:5], [files[5]]]  # 10+10+50 > 60: the last alone
+    assert [t for b in got for t in b] == files[:3] + [url] + files[3:]

@@ -165,6 +165,9 @@ def batches(targets: Iterable[str], size: int = BATCH, max_bytes: int = BATCH_BY
     held = 0
     for target in targets:
         if pipeline.is_url(target):
+            if batch:  # the files before it first: outcomes come in the order given
+                yield batch
+                batch, held = [], 0
             yield [target]
             continue
         try:
