@@ -48,11 +48,13 @@ def snapshot(url: str) -> tuple[set, list, list]:
         store.close()
 
 
-def test_workers_ingest_what_one_process_ingests(tmp_path, db):
+@pytest.mark.parametrize("batch", ["1", "8"])
+def test_workers_ingest_what_one_process_ingests(tmp_path, db, batch):
     """`--workers 2` on the backend under test: the same documents and claims as a plain ingest,
-    the copied file a duplicate, progress and summary as usual."""
+    the copied file a duplicate, progress and summary as usual. With batches of one file, the
+    file and its copy go to different jobs, which two workers may write at the same time."""
     docs = corpus(tmp_path / "docs", 10)
-    r = run("--db", db, "ingest", "--workers", "2", str(docs), "--published", "2023-01-05")
+    r = run("--db", db, "ingest", "--workers", "2", "--batch", batch, str(docs), "--published", "2023-01-05")
     assert r.returncode == 0, r.stderr
     assert "10 ingested" in r.stdout and "1 duplicate" in r.stdout and "0 failed" in r.stdout
     parallel = snapshot(db)
@@ -180,3 +182,19 @@ def test_jobs_hold_batches_of_files_in_order_and_a_url_alone(tmp_path):
     got = list(batches(files[:3] + [url] + files[3:], size=2, max_bytes=60))
     assert got == [files[:2], [files[2]], [url], files[3:5], [files[5]]]  # 10+10+50 > 60: the last alone
     assert [t for b in got for t in b] == files[:3] + [url] + files[3:]
+
+
+@pytest.mark.pg_only
+def test_two_workers_writing_the_same_documents_store_each_once(tmp_path, pg_url):
+    """Copies of two documents in jobs of one file, two workers: their rows go in before the
+    writers' lock, so copies race; each document is stored once, the rest are duplicates,
+    and the ledger verifies."""
+    docs = corpus(tmp_path / "docs", 2)
+    for i in range(5):
+        for name in ("report-000.txt", "report-001.txt"):
+            (docs / f"copy{i}-{name}").write_bytes((docs / name).read_bytes())
+    r = run("--db", pg_url, "ingest", "--workers", "2", "--batch", "1", str(docs), "--published", "2023-01-05")
+    assert r.returncode == 0, r.stderr
+    assert "2 ingested" in r.stdout and "11 duplicate" in r.stdout and "0 failed" in r.stdout
+    _, doc_ids, claim_ids = snapshot(pg_url)  # verifies the ledger
+    assert len(doc_ids) == 2 and len(claim_ids) == len(set(claim_ids)) > 0
