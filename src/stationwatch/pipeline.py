@@ -182,12 +182,12 @@ def write_batch(store: Store, batch: list[Prepared | Validated | Outcome], *, ac
             continue
         pending.append((len(outcomes), item))
         outcomes.append(None)
-    summaries = None
+    summaries = None  # when None, each is written alone below, to find whose fault it is
     if len(pending) > 1:
         try:
             summaries = store.write_imports([v.pending for _, v in pending])
         except (StoreError, SQLAlchemyError):
-            summaries = None  # written alone below, to find whose fault it is
+            pass
     for k, (i, v) in enumerate(pending):
         if summaries is not None:
             outcomes[i] = _written(v.prepared, summaries[k], accept_above)
@@ -213,15 +213,25 @@ def _written(prepared: Prepared, summary, accept_above: float | None) -> Outcome
 
 
 def ingest_one(store: Store, target: str, hints: SourceHints, *, accept_above: float | None = None,
-               reviewer: str | None = None, max_bytes: int = MAX_BYTES,
-               before_write: Callable[[], None] | None = None) -> Outcome:
-    try:
-        prepared = prepare(target, hints, max_bytes, store.has_document)
-    except StoreError as e:
-        prepared = Outcome(target, "failed", error=str(e))
-    if before_write is not None and isinstance(prepared, Prepared):
+               reviewer: str | None = None, max_bytes: int = MAX_BYTES) -> Outcome:
+    return ingest_batch(store, [target], hints, accept_above=accept_above, reviewer=reviewer,
+                        max_bytes=max_bytes)[0]
+
+
+def ingest_batch(store: Store, targets: list[str], hints: SourceHints, *, accept_above: float | None = None,
+                 reviewer: str | None = None, max_bytes: int = MAX_BYTES,
+                 before_write: Callable[[], None] | None = None) -> list[Outcome]:
+    """Read and extract the targets one by one, then write them in one transaction
+    (`write_batch`); `before_write` runs in between (a test hook)."""
+    prepared: list[Prepared | Outcome] = []
+    for target in targets:
+        try:
+            prepared.append(prepare(target, hints, max_bytes, store.has_document))
+        except StoreError as e:
+            prepared.append(Outcome(target, "failed", error=str(e)))
+    if before_write is not None and any(isinstance(p, Prepared) for p in prepared):
         before_write()
-    return write_prepared(store, prepared, accept_above=accept_above, reviewer=reviewer)
+    return write_batch(store, prepared, accept_above=accept_above, reviewer=reviewer)
 
 
 def extract_file(target: str, *, published: str | None = None,

@@ -227,7 +227,8 @@ class Store(AccountsMixin):
             stored = [p.document.name for p, s in zip(pendings, summaries) if p.document and not s.document_was_stored]
             if stored:  # earlier failures of these names are over
                 conn.execute(failures_t.delete().where(failures_t.c.name.in_(stored)))
-            dialect.serialize_writers(conn)
+            if documents_only:
+                dialect.serialize_writers(conn)  # (otherwise taken when the transaction began)
             ledger.append(conn, events)
         return summaries
 
