@@ -99,18 +99,10 @@ def _store(url: str):
 def run_job(url: str, targets: list[str], hints: dict, accept_above: float | None, reviewer: str | None,
             max_bytes: int) -> list[pipeline.Outcome]:
     """A batch of targets, read and extracted one by one, then written in one transaction."""
-    store = _store(url)
-    hints_ = pipeline.SourceHints(**hints)
-    prepared = []
-    for target in targets:
-        try:
-            prepared.append(pipeline.prepare(target, hints_, max_bytes, store.has_document))
-        except pipeline.StoreError as e:
-            prepared.append(pipeline.Outcome(target, "failed", error=str(e)))
     pause = float(os.environ.get(PAUSE_ENV) or 0)
-    if pause:
-        time.sleep(pause)
-    return pipeline.write_batch(store, prepared, accept_above=accept_above, reviewer=reviewer)
+    return pipeline.ingest_batch(_store(url), targets, pipeline.SourceHints(**hints), accept_above=accept_above,
+                                 reviewer=reviewer, max_bytes=max_bytes,
+                                 before_write=(lambda: time.sleep(pause)) if pause else None)
 
 
 def make_app(url: str):
@@ -291,6 +283,13 @@ def job_counts(url: str) -> dict[str, int]:
 _TARGETS = "coalesce(j.args->'targets', jsonb_build_array(j.args->'target'))"
 
 
+def _with_targets(jobs: str) -> str:
+    """`jobs` (a table expression named j) with a row per target of each job, in order (t.target,
+    t.position from 1), and what the job found for it (o, when it has run)."""
+    return (f"{jobs} CROSS JOIN LATERAL jsonb_array_elements_text({_TARGETS}) WITH ORDINALITY AS t(target, position) "
+            "LEFT JOIN stationwatch_job_targets o ON o.job_id = j.id AND o.position = t.position - 1")
+
+
 def _finished(conn, ids: list[int]) -> tuple[int, int]:
     """(jobs finished, targets of those jobs) among the jobs `ids`, for progress."""
     return conn.execute(f"SELECT count(*), coalesce(sum(jsonb_array_length({_TARGETS})), 0) "
@@ -306,11 +305,9 @@ def jobs(url: str, *, status: str | None = None, limit: int = 50) -> list[dict]:
     q = ("SELECT j.id, j.status::text AS status, j.attempts, t.position - 1 AS position, t.target, "
          "o.status AS outcome, o.document_id, o.claims, o.error, o.finished_at, "
          "(SELECT max(at) FROM procrastinate_events e WHERE e.job_id = j.id) AS updated "
-         "FROM (SELECT * FROM procrastinate_jobs WHERE queue_name = %(q)s "
-         "      AND (%(s)s::text IS NULL OR status::text = %(s)s) ORDER BY id DESC LIMIT %(n)s) j "
-         f"CROSS JOIN LATERAL jsonb_array_elements_text({_TARGETS}) WITH ORDINALITY AS t(target, position) "
-         "LEFT JOIN stationwatch_job_targets o ON o.job_id = j.id AND o.position = t.position - 1 "
-         "ORDER BY j.id DESC, t.position")
+         "FROM " + _with_targets("(SELECT * FROM procrastinate_jobs WHERE queue_name = %(q)s "
+                                 "AND (%(s)s::text IS NULL OR status::text = %(s)s) ORDER BY id DESC LIMIT %(n)s) j")
+         + " ORDER BY j.id DESC, t.position")
     with psycopg.connect(libpq_dsn(url), row_factory=dict_row) as conn:
         return list(conn.execute(q, {"q": QUEUE, "s": status, "n": limit}))
 
@@ -323,9 +320,8 @@ def outcomes(url: str, ids: list[int]) -> list[pipeline.Outcome]:
     with psycopg.connect(libpq_dsn(url), row_factory=dict_row) as conn:
         rows = list(conn.execute(
             "SELECT j.id, j.status::text AS job_status, t.target, o.status, o.document_id, o.claims, o.accepted, "
-            f"o.error, o.warnings FROM procrastinate_jobs j CROSS JOIN LATERAL jsonb_array_elements_text({_TARGETS}) "
-            "WITH ORDINALITY AS t(target, position) LEFT JOIN stationwatch_job_targets o "
-            "ON o.job_id = j.id AND o.position = t.position - 1 WHERE j.id = ANY(%s) ORDER BY j.id, t.position",
+            "o.error, o.warnings FROM " + _with_targets("procrastinate_jobs j")
+            + " WHERE j.id = ANY(%s) ORDER BY j.id, t.position",
             (ids,)))
     by_job: dict[int, list[dict]] = {}
     for r in rows:
