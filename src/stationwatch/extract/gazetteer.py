@@ -407,25 +407,31 @@ def _version(metadata, dist: str) -> str:
 @lru_cache(maxsize=1)
 def automaton() -> ahocorasick.Automaton:
     """The compiled automaton: from the pickle cache when present, else built and cached."""
-    path = _cache_path()
+    return _pickled(_cache_path(), build)
+
+
+def _pickled(path: Path, make):
+    """What `make()` returns, kept in the pickle at `path`: read from it when it is there, else
+    made and written (atomically, and the caches of older tables with the same suffix,
+    never read again, removed). A read-only home still works: it makes it each process."""
     try:
         with open(path, "rb") as f:
             return pickle.load(f)
     except (OSError, pickle.PickleError, EOFError, AttributeError):
         pass
-    auto = build()
+    value = make()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(auto, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-        for stale in path.parent.glob("gazetteer-*.pickle"):
+        for stale in path.parent.glob("gazetteer-*" + path.suffix):
             if stale != path:
-                stale.unlink(missing_ok=True)  # built from older tables: never read again
+                stale.unlink(missing_ok=True)
     except OSError:
-        pass  # a read-only home still works, it just builds each process
-    return auto
+        pass
+    return value
 
 
 # -- the prefilter ------------------------------------------------------------------------
@@ -519,24 +525,7 @@ def _build_prefilter(auto: ahocorasick.Automaton) -> Prefilter:
 
 @lru_cache(maxsize=1)
 def prefilter() -> Prefilter:
-    path = _cache_path().with_suffix(".prefilter")
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError):
-        pass
-    pre = _build_prefilter(automaton())
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(pre, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        for stale in path.parent.glob("gazetteer-*.prefilter"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except OSError:
-        pass
-    return pre
+    return _pickled(_cache_path().with_suffix(".prefilter"), lambda: _build_prefilter(automaton()))
 
 
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff01-\uff5e]")
