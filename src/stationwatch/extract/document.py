@@ -22,8 +22,8 @@ from . import dates as dates_mod
 from . import numbers as numbers_mod
 from . import resources
 from .gazetteer import (F_ACTOR, F_ADVERT, F_CHINA, F_COUNTRY, F_CREDIT, F_FURNITURE, F_GOV, F_NETWORK,
-                        F_PLACE, F_SPEECH, F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, automaton,
-                        hits, names_china, prefilter_hits, prefold)
+                        F_PLACE, F_SPEECH, F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, hits,
+                        names_china, prefilter_hits, prefold, raw_matches)
 from .normalize import _NON_WORD, CJK, fold
 from .segment import _BLANK_LINES, LocalSegmenter, Sentence, sentences, word_count
 
@@ -241,8 +241,7 @@ class Doc:
         if got is None:
             folded = _NON_WORD.sub(" ", self._pre[sent.start:sent.end])  # the prefold, punctuation folded
             shift = sent.start
-            # raw_matches' reading, shifted in the same pass (no list in between)
-            got = folded, [(e + shift, v) for e, v in automaton().iter(" " + folded + " ")]
+            got = folded, [(e + shift, v) for e, v in raw_matches(folded)]  # shifted as they come
             self._scans[sent.start] = got
         return got
 

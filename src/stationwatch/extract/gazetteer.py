@@ -18,6 +18,7 @@ import os
 import pickle
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -547,14 +548,14 @@ def prefold(text: str) -> tuple[str, bool]:
 
 
 def prefilter_hits(pre: str, cjk: bool, speech: bool = False, start: int = 0,
-                   end: int | None = None, china: bool = False) -> list[tuple[int, int, int]]:
+                   end: int | None = None) -> list[tuple[int, int, int]]:
     """(start, end, flags) of the keys that matter in a prefolded text (or in its
     [start, end)), in text order; speech verbs and government nouns with `speech`.
 
     Exactly the spans and flags the full automaton finds for those keys in the folded
     text: a needle's hit is checked against each key behind it, with the text between
     its words folded and the word boundaries the key asks for."""
-    pair = prefilter().china if china else prefilter().speech if speech else prefilter().main
+    pair = prefilter().speech if speech else prefilter().main
     out = list(_prefilter_spans(pre, pair if cjk else pair[:1], start, end))
     if cjk:
         out.sort()
@@ -562,8 +563,8 @@ def prefilter_hits(pre: str, cjk: bool, speech: bool = False, start: int = 0,
 
 
 def names_china(pre: str, cjk: bool) -> bool:
-    """Whether a prefolded text names China at all (`prefilter_hits(..., china=True)` is
-    not empty), stopping at the first name: most texts that do, do early."""
+    """Whether a prefolded text names China at all (a hit of the China needles, checked as
+    `prefilter_hits` checks its own), stopping at the first name: most texts that do, do early."""
     latin, cjk_names = prefilter().china
     # In a CJK text China is most likely named in CJK script: that automaton first.
     return any(True for _ in _prefilter_spans(pre, (cjk_names, latin) if cjk else (latin,), 0, None))
@@ -602,12 +603,13 @@ class Hit:
     flags: int = 0
 
 
-def raw_matches(folded: str) -> list[tuple[int, tuple]]:
-    """All matches of the automaton in folded text, as (end index in the padded text, value).
+def raw_matches(folded: str) -> Iterator[tuple[int, tuple]]:
+    """All matches of the automaton in folded text, as (end index in the padded text, value),
+    as the automaton yields them.
 
     Left unprocessed on purpose: most matches sit in sentences that no rule will read.
     """
-    return list(automaton().iter(" " + folded + " "))
+    return automaton().iter(" " + folded + " ")
 
 
 def _case_ok(text: str, start: int, end: int, rule: str) -> bool:
