@@ -22,7 +22,6 @@ Alembic schema and are not ledgered: they describe work, not evidence.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import signal
