@@ -217,7 +217,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<10} {statistics.median(times):>8.1f} {p95:>8.1f} {max(times):>8.1f}")
             cold = []
             for i in range(5):  # after a write every cache is stale: the first dashboard recomputes
-                sid = rng.choice(stations)["id"]
                 candidates = client.get("/api/claims", params={"status": "candidate", "limit": 1}).json()["claims"]
                 if candidates:
                     client.post(f"/api/claims/{candidates[0]['id']}/review", json={"decision": "accepted"})

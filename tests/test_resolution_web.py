@@ -78,7 +78,7 @@ def test_judging_on_the_web_merges_and_splits_stations(db):
 
         # the pair is listed with its score and reasons (a conflict: two bureaus)
         html = c.get("/resolution", params={"min_score": 0, "country": "IT"}).text
-        pair = re.search(rf'<article class="pair[^"]*" data-left="[^"]+" data-right="[^"]+">.*?</article>', html, re.S)
+        pair = re.search(r'<article class="pair[^"]*" data-left="[^"]+" data-right="[^"]+">.*?</article>', html, re.S)
         assert pair and "operators differ: Qingtian, Wenzhou" in pair.group(0) and "Milano" in pair.group(0)
 
         r = c.post("/resolution/judge", data={"left": wenzhou["id"], "right": qingtian["id"], "judgement": "same",

@@ -1,7 +1,6 @@
 """Crash safety and fuzzing: a killed ingest leaves a consistent store; bad input never crashes."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess

@@ -344,7 +344,7 @@ def print_explanation(result: dict) -> None:
         out.print(f"\n  [bold]{st['label']}[/] ({state}{', contested' if st['contested'] else ''})")
         for c in st["claims"]:
             print_claim(c, indent="    ")
-    out.print(f"\n[bold]Reported figures[/]")
+    out.print("\n[bold]Reported figures[/]")
     if not result["reported"]:
         out.print("  none")
     for f in result["reported"] + result["superseded"]:
@@ -352,7 +352,7 @@ def print_explanation(result: dict) -> None:
         out.print(f"\n  {f['predicate']} = {fmt_figure(f)} said by {f['said_by']}{tag}")
         for cid in f["claim_ids"]:
             print_claim(result["claims"][cid], indent="    ")
-    out.print(f"\n[bold]Responses and other claims[/]")
+    out.print("\n[bold]Responses and other claims[/]")
     if not result["other_claims"]:
         out.print("  none")
     for c in result["other_claims"]:
@@ -363,7 +363,7 @@ def print_claim(c: dict, indent: str = "") -> None:
     src = c["source"]
     valid = c["valid"]
     when = (f"valid {valid['from'] or '…'} to {valid['to'] or '…'}" if (valid["from"] or valid["to"])
-            else f"from publication")
+            else "from publication")
     out.print(f"{indent}[cyan]{c['id'][:10]}[/] {c['predicate']} {fmt_value(c)} "
               f"[{'red' if c['stance'] == 'denies' else 'green'}]{c['stance']}[/] " + escape(f"[{c['status']}]"),
               highlight=False)

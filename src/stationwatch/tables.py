@@ -259,7 +259,6 @@ def _date(value: str, column: str) -> str:
         return dates.normalize(v)
     except dates.BadDate:
         pass
-    import dateparser
     from dateparser.date import DateDataParser
     data = DateDataParser(settings={"PREFER_DAY_OF_MONTH": "first"}).get_date_data(v)
     if data.date_obj is None:
@@ -278,7 +277,7 @@ def _fill(template, row: Row, mapping: dict):
     whole = _PLACEHOLDER.fullmatch(template)
     if whole:
         return _cell(whole[1].strip(), whole[2], row, mapping)
-    parts, missing = [], False
+    missing = False
 
     def substitute(m):
         nonlocal missing

@@ -505,13 +505,14 @@ async def edit_form(request: Request, claim_id: str):
     try:
         new_id = await run_in_threadpool(edit, request, claim_id, form, reviewer_of(request))
     except (forms.FormError, StoreError) as e:
+        error = str(e)
         snap = views_of(request).snapshot()
         c = _claim_or_404(snap, request, claim_id)
         fields = {k: form.get(k, v) for k, v in forms.fields_of(c).items()}
         return await run_in_threadpool(
             lambda: render(request, "claim.html", status=422, title="Edit claim", c=c,
                            context=_context(request, c), history=views.claim_history(snap, c["id"]),
-                           stations=[], fields=fields, error=str(e), open_edit=True))
+                           stations=[], fields=fields, error=error, open_edit=True))
     nxt = form.get("next")
     return RedirectResponse(local_path(nxt, f"/claims/{new_id}"), status_code=303)
 
