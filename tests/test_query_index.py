@@ -1,5 +1,6 @@
 """The indexed tally (query/index.py, what a Store answers with) gives exactly the answers of
-the plain functions (what the web app's snapshot answers with), on every date that matters."""
+the plain functions (what the exports answer with, over a list of claims), on every date that
+matters; and the public view's figures are the plain answers over its public claims."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ import pytest
 from conftest import REPO
 from stationwatch import query
 from stationwatch.query import index
-from stationwatch.query.views import Snapshot
+from stationwatch.export.public import PublicReader, public_claims, redactor_for
 from stationwatch.store import Store
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -30,6 +31,26 @@ def store(db) -> Store:
     return store
 
 
+class ClaimList:
+    """Claims in a list, read as a store reads them: what `query`'s plain functions answer from."""
+
+    def __init__(self, claims: list[dict], judgements: list[dict]):
+        self.all, self._judgements = claims, judgements
+
+    def claims(self, *, status=None, known_at=None, min_reliability=None, max_credibility=None, **_) -> list[dict]:
+        out = [c for c in self.all if status is None or c["status"] == status]
+        if known_at:
+            out = [c for c in out if query.dates.start_of(c["source"]["published"]) <= known_at]
+        if min_reliability:
+            out = [c for c in out if (c["source"].get("reliability") or "F") <= min_reliability]
+        if max_credibility:
+            out = [c for c in out if (c.get("credibility") or 6) <= max_credibility]
+        return out
+
+    def judgements(self) -> list[dict]:
+        return self._judgements
+
+
 def dates_that_matter(store: Store) -> list[dt.date]:
     """Every claim's start and the day after its end, and a few far dates."""
     out = {dt.date(2000, 1, 1), dt.date(2030, 1, 1)}
@@ -42,7 +63,7 @@ def dates_that_matter(store: Store) -> list[dt.date]:
 
 
 def test_indexed_answers_are_the_plain_answers(store):
-    plain = Snapshot(0, store.claims(), store)
+    plain = ClaimList(store.claims(), store.judgements())
     days = dates_that_matter(store)
     assert len(days) > 100
     for known_at in (None, dt.date(2022, 11, 15), dt.date(2023, 6, 30)):
@@ -74,3 +95,27 @@ def test_a_write_is_seen_at_once(store):
     assert candidate["id"] not in {i for ids in before["documented"]["claim_ids_by_country"].values() for i in ids}
     index.clear()
     assert query.tally(store, as_of=dt.date(2025, 1, 1)) == after
+
+
+def test_public_figures_are_the_plain_answers_over_the_public_claims(store):
+    """The public view's index (PublicReader selects in SQL) counts exactly what
+    `export.public.public_claims` lets through, redacted."""
+    store.protect("Freedom House")  # a speaker whose name is registered: its claims leave the public view
+    person = {"predicate": "station.location", "subject": {"type": "station"},
+              "object": {"type": "place", "country": "FR", "locality": "Lyon"},
+              "said_by": {"name": "A witness", "country": None, "type": "person"},
+              "source": {"title": "Interview", "published": "2023-02-01"}}
+    store.import_claims(enumerate([person], 1), origin="t", accept=True)
+    public = PublicReader(store)
+    assert public.hidden == ("Freedom House",)
+    plain = ClaimList(public_claims(store.claims(status="accepted"), redactor_for(store)), store.judgements())
+    assert len(plain.all) < len(store.claims(status="accepted"))
+    assert public.count_claims() == len(plain.all)
+    assert [c["id"] for c in public.iter_claims()] == [c["id"] for c in plain.all]
+    for as_of in (dt.date(2022, 12, 31), dt.date(2023, 6, 1), dt.date(2025, 6, 1)):
+        fast = query.tally(public, as_of=as_of, history=True)
+        assert fast == query.tally(plain, as_of=as_of, history=True)
+        assert fast != query.tally(store, as_of=as_of, history=True)
+        for cc in ("IT", "FR"):
+            assert query.explain_country(public, cc, as_of=as_of) == query.explain_country(plain, cc, as_of=as_of)
+    assert public.find_claims(status="candidate") == [] and public.count_claims(status="rejected") == 0

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import unquote
 
+from ..model import source_id
+
 PERSON = "person"
 REDACTED = "[person]"
 
@@ -195,6 +197,75 @@ def public_claims(claims: Iterable[dict], redactor: Redactor | None = None) -> l
     as redacted copies."""
     out = [c for c in claims if is_public(c, redactor)]
     return [redact_claim(c, redactor) for c in out] if redactor else out
+
+
+class PublicReader:
+    """A store as the public view reads it: the read side of `Store` (`iter_claims`, `claims`,
+    `find_claims`, `count_claims`, `source_rows`, `claim`, `judgements`, `ledger_head`), over
+    public claims only, redacted. The store selects them in SQL (`public_speakers`: the
+    speakers whose names are registered to protect), and every claim is checked again with
+    `is_public` before it leaves, so the two rules cannot drift apart unnoticed.
+
+    Made per store version: the register of names and the speakers both change with writes."""
+
+    public = True
+
+    def __init__(self, store):
+        self.store = store
+        self.url = f"{store.url}#public"  # its own entry in caches keyed by store
+        self.redactor = redactor_for(store)
+        self.hidden = tuple(n for n in store.speakers() if self.redactor.is_name(n)) if self.redactor else ()
+
+    def ledger_head(self):
+        return self.store.ledger_head()
+
+    def judgements(self, **kw):
+        return self.store.judgements(**kw)
+
+    def _filters(self, status: str | None, filters: dict) -> dict | None:
+        if status not in (None, "accepted"):
+            return None  # the public view holds accepted claims only
+        return {**filters, "status": "accepted", "public_speakers": self.hidden}
+
+    def _shown(self, claims: Iterable[dict]) -> Iterable[dict]:
+        for c in claims:
+            if is_public(c, self.redactor):
+                yield redact_claim(c, self.redactor)
+
+    def iter_claims(self, *, status: str | None = None, **filters):
+        f = self._filters(status, filters)
+        return iter(()) if f is None else self._shown(self.store.iter_claims(**f))
+
+    def claims(self, *, status: str | None = None, **filters) -> list[dict]:
+        return list(self.iter_claims(status=status, **filters))
+
+    def find_claims(self, *, status: str | None = None, order: str = "stored", limit: int | None = None,
+                    offset: int = 0, **filters) -> list[dict]:
+        f = self._filters(status, filters)
+        return [] if f is None else list(self._shown(self.store.find_claims(order=order, limit=limit,
+                                                                            offset=offset, **f)))
+
+    def count_claims(self, *, status: str | None = None, by: str | None = None, **filters):
+        f = self._filters(status, filters)
+        if f is None:
+            return {} if by else 0
+        return self.store.count_claims(by=by, **f)
+
+    def source_rows(self, *, status: str | None = None, **filters) -> list[dict]:
+        f = self._filters(status, filters)
+        if f is None:
+            return []
+        out = []
+        for r in self.store.source_rows(**f):
+            shown = dict(r, title=self.redactor.redact(r["title"]), publisher=self.redactor.redact(r["publisher"]),
+                         url=self.redactor.url(r["url"]), store_id=r["id"])
+            shown["id"] = source_id(shown)  # as the redacted claims' sources give it, for their links
+            out.append(shown)
+        return out
+
+    def claim(self, claim_id: str) -> dict | None:
+        found = self.find_claims(ids=[claim_id])
+        return found[0] if found else None
 
 
 def public_filter(store):

@@ -147,9 +147,10 @@ def _figure(who: str, predicate: str, cs: list[dict]) -> dict:
 
 
 def _indexed(store) -> bool:
-    """A real store goes through the per-version index (query/index.py); anything else that
-    quacks like one (the web app's snapshot) through the plain functions above."""
-    return isinstance(store, Store)
+    """A store, or a reader over one (`export.public.PublicReader`), goes through the
+    per-version index (query/index.py); a plain list of claims with the read side of a store
+    (what exports and tests hand in) through the plain functions above."""
+    return isinstance(store, Store) or hasattr(store, "ledger_head") and hasattr(store, "iter_claims")
 
 
 def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | None = None,

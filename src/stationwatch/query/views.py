@@ -1,29 +1,32 @@
-"""Read-side views for the web app, over a cached snapshot of the store.
+"""Read-side views for the web app: one store version as a reader sees it.
 
-Every page asks the same questions of the same claims: the tally, the station states, a
-station, a country, the review queue. Loading 10,000 claims costs more than answering
-them, so the claims are loaded once per **store version** (the head of the evidence
-ledger, which every write extends) and each answer is memoized on the snapshot by its
-arguments. A write, from this process or any other, moves the ledger head, and the next
-request loads a fresh snapshot: a review decision shows in the figures at once.
+Every page asks the same questions: the tally, the station states, a station, a country,
+the review queue, a source. The figures come from the per-version index of `query.index`
+(the CLI's figures by construction: `query.tally` answers them); everything else is a
+query of the store that returns what the page prints, one page of it where lists grow with
+the record (the review queue, search, a source's claims). Nothing here holds every claim:
+memory follows the stations and counts the index keeps, not the size of the store.
 
-`Snapshot` quacks like the read side of `Store` (`claims(status=, predicate=, country=,
-known_at=)`), so `query.tally`, `query.station_list` and `query.explain_country` run on
-it unchanged: the web app's figures are the CLI's figures by construction.
+A `Snapshot` is one **store version** (the head of the evidence ledger, which every write
+extends) with each answer memoized by its arguments. A write, from this process or any
+other, moves the ledger head, and the next request makes a fresh snapshot: a review
+decision shows in the figures at once. The public (protected) view reads the store through
+`export.public.PublicReader`: public claims only, registered names redacted.
 """
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import dates, geo, stations
-from ..export.public import NO_NAMES, Redactor, public_claims, redactor_for
-from ..model import canonical_json, country_name, source_id
+from ..export.public import NO_NAMES, PublicReader, Redactor
+from ..model import canonical_json, country_name
 from ..store import Store, claim_country
-from . import claim_start, explain_country, in_effect, speaker, station_states, tally
+from . import ANY_GRADE, claim_start, in_effect, speaker, tally
+from .index import indexed
 
 RESPONSE_PREFIXES = ("response.", "cooperation.")
 
@@ -35,20 +38,19 @@ def today() -> dt.date:
 # -- snapshots ---------------------------------------------------------------------------
 
 class Snapshot:
-    """Every claim of the store at one version, with memoized answers.
+    """One version of the store as one kind of reader sees it, with memoized answers.
 
-    A `public` snapshot holds only what the public view may show (`export.public`): accepted
-    claims about institutions, registered names redacted (`redactor`); it never falls back
-    to the store for claims."""
+    `reader` is the store itself, or for the public view a `PublicReader` over it, which
+    yields only what the public view may show (accepted claims about institutions,
+    registered names redacted); a public snapshot never reads claims any other way."""
 
-    def __init__(self, version: object, claims: list[dict], store: Store | None = None, *,
-                 public: bool = False, redactor: Redactor = NO_NAMES):
+    def __init__(self, version: object, reader, store: Store, *, public: bool = False,
+                 redactor: Redactor = NO_NAMES):
         self.version = version
+        self.reader = reader
         self.store = store
         self.public = public
         self.redactor = redactor
-        self.all = claims
-        self.by_id = {c["id"]: c for c in claims}
         self._memo: dict[tuple, object] = {}
         self._lock = threading.Lock()
 
@@ -59,62 +61,24 @@ class Snapshot:
             pass
         value = compute()
         with self._lock:
-            if len(self._memo) > 512:  # many distinct dates: start over rather than grow
+            if len(self._memo) > 512:  # many distinct dates or pages: start over rather than grow
                 self._memo.clear()
             self._memo[key] = value
         return value
 
-    # The read side of Store, for the functions of `query`.
-    def claims(self, *, status: str | None = None, predicate: str | None = None,
-               country: str | None = None, known_at: dt.date | None = None,
-               min_reliability: str | None = None, max_credibility: int | None = None,
-               **other) -> list[dict]:
-        if any(v is not None for v in other.values()):
-            if self.public:
-                raise TypeError(f"a public snapshot cannot filter claims by {', '.join(other)}")
-            # a filter this snapshot does not know: ask the store itself (right, if slower)
-            return self.store.claims(status=status, predicate=predicate, country=country, known_at=known_at,
-                                     min_reliability=min_reliability, max_credibility=max_credibility, **other)
-        key = ("claims", status, predicate, country.upper() if country else None, known_at,
-               min_reliability, max_credibility)
-
-        def compute():
-            out = self.all
-            if min_reliability:  # as the store does it: ungraded counts as F, and 6
-                floor = min_reliability.upper()
-                out = [c for c in out if (c["source"].get("reliability") or "F") <= floor]
-            if max_credibility:
-                out = [c for c in out if (c.get("credibility") or 6) <= max_credibility]
-            if status:
-                out = [c for c in out if c["status"] == status]
-            if predicate:
-                out = [c for c in out if c["predicate"] == predicate]
-            if country:
-                cc = country.upper()
-                out = [c for c in out if claim_country(c) == cc]
-            if known_at:
-                out = [c for c in out if dates.start_of(c["source"]["published"]) <= known_at]
-            return out
-        return self.memo(key, compute)
-
     def claim(self, claim_id: str) -> dict | None:
-        return self.by_id.get(claim_id)
+        """One claim by its full id (None if this reader may not see it)."""
+        def compute():
+            found = self.reader.find_claims(ids=[claim_id])
+            return found[0] if found else None
+        return self.memo(("claim", claim_id), compute)
 
-    def __getattr__(self, name: str):
-        # Anything else `query` asks of a store (judgements, grades, ...) comes from the
-        # store itself; every write moves the ledger head, so memoized answers stay right.
-        store = self.__dict__.get("store")
-        if store is None or name.startswith("_") or (self.__dict__.get("public") and name not in PUBLIC_STORE_READS):
-            raise AttributeError(name)
-        return getattr(store, name)
-
-
-# What a public snapshot may still ask of the store: nothing about people.
-PUBLIC_STORE_READS = frozenset({"judgements"})
+    def count(self, **filters) -> int:
+        return self.memo(("count", tuple(sorted(filters.items()))), lambda: self.reader.count_claims(**filters))
 
 
 class Views:
-    """The snapshot cache of one store; with `public`, of its public view (`export.public`)."""
+    """The snapshots of one store; with `public`, of its public view (`export.public`)."""
 
     def __init__(self, store: Store, *, public: bool = False):
         self.store = store
@@ -133,37 +97,47 @@ class Views:
             return snap
         with self._lock:
             if self._snap is None or self._snap.version != version:
-                # Read after the version: if a write lands in between, the snapshot holds
-                # more than its version says, and the next request reloads anyway.
                 if self.public:
-                    redactor = redactor_for(self.store)
-                    claims = public_claims(self.store.claims(status="accepted"), redactor)
-                    self._snap = Snapshot(version, claims, self.store, public=True, redactor=redactor)
+                    reader = PublicReader(self.store)
+                    self._snap = Snapshot(version, reader, self.store, public=True, redactor=reader.redactor)
                 else:
-                    self._snap = Snapshot(version, self.store.claims(), self.store)
+                    self._snap = Snapshot(version, self.store, self.store)
             return self._snap
 
 
 # -- figures -----------------------------------------------------------------------------
 
+def _index(snap: Snapshot, known_at: dt.date | None):
+    return indexed(snap.reader, known_at, ANY_GRADE)
+
+
 def cached_tally(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, history: bool = False) -> dict:
     return snap.memo(("tally", as_of, known_at, history),
-                     lambda: tally(snap, as_of=as_of, known_at=known_at, history=history))
+                     lambda: tally(snap.reader, as_of=as_of, known_at=known_at, history=history))
 
 
 def judgements(snap: Snapshot) -> list:
     """People's same/different decisions about stations (Store.judgements), once per version."""
-    if snap.store is None:
-        return []
-    return snap.memo(("judgements",), snap.store.judgements)
+    return snap.memo(("judgements",), snap.reader.judgements)
 
 
 def states(snap: Snapshot, as_of: dt.date, known_at: dt.date | None):
-    """The station states `query.tally` computes for the same dates (memoized): stations
-    merged and split by the judgements, as the CLI's."""
-    def compute():
-        return station_states(snap.claims(status="accepted", known_at=known_at), as_of, judgements(snap))
-    return snap.memo(("states", as_of, known_at), compute)
+    """The station states `query.tally` computes for the same dates: stations merged and
+    split by the judgements, as the CLI's. Their claims are the index's slim ones (no
+    excerpts); pages that print claims fetch them (`full_claims`)."""
+    return snap.memo(("states", as_of, known_at), lambda: _index(snap, known_at).states(as_of))
+
+
+def full_claims(snap: Snapshot, ids: list[str]) -> dict[str, dict]:
+    """Claims as the reader sees them, by id."""
+    wanted = list(dict.fromkeys(ids))
+    return {c["id"]: c for c in snap.reader.iter_claims(ids=wanted)} if wanted else {}
+
+
+def accepted_of(snap: Snapshot, known_at: dt.date | None, prefixes: tuple[str, ...]) -> list[dict]:
+    """The accepted claims whose predicate starts with one of `prefixes`, known by known_at."""
+    return snap.memo(("accepted", known_at, prefixes), lambda: list(snap.reader.iter_claims(
+        status="accepted", known_at=known_at, predicate_prefixes=prefixes)))
 
 
 def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:
@@ -174,7 +148,7 @@ def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:
     top = max(global_counts, key=lambda f: (f["value"], f["published"]), default=None)
     return {"documented": doc["stations"], "countries": doc["countries"],
             "closed": len(doc["closed"]), "contested": len(doc["contested"]),
-            "reported_max": top, "candidates": len(snap.claims(status="candidate"))}
+            "reported_max": top, "candidates": snap.count(status="candidate")}
 
 
 def _station_point(st, present: bool) -> dict | None:
@@ -245,8 +219,8 @@ def responses(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country:
     date), with every claim that reports it."""
     def compute():
         grouped: dict[tuple, dict] = {}
-        for c in snap.claims(status="accepted", known_at=known_at):
-            if not c["predicate"].startswith(RESPONSE_PREFIXES) or claim_start(c) > as_of:
+        for c in accepted_of(snap, known_at, RESPONSE_PREFIXES):
+            if claim_start(c) > as_of:
                 continue
             cc = (c["subject"] or {}).get("country") or claim_country(c)
             if country and cc != country:
@@ -268,7 +242,7 @@ def reported_series(snap: Snapshot, as_of: dt.date, known_at: dt.date | None,
     points in time, current and superseded alike: the reported-count timeline."""
     def compute():
         groups: dict[tuple, list[dict]] = defaultdict(list)
-        for c in snap.claims(status="accepted", known_at=known_at):
+        for c in accepted_of(snap, known_at, (predicate,)):
             if c["predicate"] != predicate or c["stance"] != "asserts" or claim_start(c) > as_of:
                 continue
             scope = c["scope"] or {}
@@ -287,7 +261,7 @@ def station_events(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> 
     """Openings and closures of stations, oldest first."""
     def compute():
         out = []
-        for c in snap.claims(status="accepted", known_at=known_at):
+        for c in accepted_of(snap, known_at, ("station.opened", "station.closed")):
             if c["predicate"] in ("station.opened", "station.closed") and claim_start(c) <= as_of:
                 cc, loc = stations.place_of(c)
                 out.append({"date": event_date(c), "predicate": c["predicate"], "country": cc,
@@ -320,29 +294,34 @@ GROUP_ORDER = ["station.location", "station.operator", "station.opened", "statio
 def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt.date | None) -> dict | None:
     """A station's state on as_of, and every claim about it grouped by predicate."""
     def compute():
-        for st in states(snap, as_of, known_at):
-            if st.station.id != station_id:
-                continue
-            s = st.station
-            claims = list(s.claims) + [d for d in st.denied_by if d not in s.claims]
-            grouped: dict[str, list[dict]] = defaultdict(list)
-            for c in claims:
-                grouped[c["predicate"]].append(c)
-            order = sorted(grouped, key=lambda p: (GROUP_ORDER.index(p) if p in GROUP_ORDER else 99, p))
-            loc = geo.locate(s.country, s.locality)
-            # candidates about this station's place, compared as places (Milano is Milan)
-            pending = [c for c in snap.claims(status="candidate")
-                       if stations.is_station_claim(c) and _at_place(s, *stations.place_of(c))]
-            return {"id": s.id, "label": s.label, "country": s.country, "locality": s.locality,
-                    "operator": s.operator, "present": st.present,
-                    "status": "closed" if st.closed_by else ("operating" if st.present else "not yet reported"),
-                    "contested": bool(st.denied_by), "closed_by": st.closed_by, "denied_by": st.denied_by,
-                    "groups": [(p, grouped[p]) for p in order], "claim_count": len(claims),
-                    "first_reported": min((c["source"]["published"] for c in s.claims), default=None,
-                                          key=dates.start_of),
-                    "location": loc.as_json() if loc else None, "pending": pending,
-                    "in_effect": {c["id"]: in_effect(c, as_of) for c in claims}}
-        return None
+        st = _index(snap, known_at).state(station_id, as_of)
+        if st is None:
+            return None
+        s = st.station
+        ids = list(dict.fromkeys(s.claim_ids + [d["id"] for d in st.denied_by]))
+        by_id = full_claims(snap, ids)
+        claims = [by_id[i] for i in ids if i in by_id]
+        own = [by_id[i] for i in s.claim_ids if i in by_id]
+        grouped: dict[str, list[dict]] = defaultdict(list)
+        for c in claims:
+            grouped[c["predicate"]].append(c)
+        order = sorted(grouped, key=lambda p: (GROUP_ORDER.index(p) if p in GROUP_ORDER else 99, p))
+        loc = geo.locate(s.country, s.locality)
+        # candidates about this station's place, compared as places (Milano is Milan)
+        pending = [c for c in snap.reader.find_claims(status="candidate", predicate_prefix="station.",
+                                                      country=s.country)
+                   if stations.is_station_claim(c) and _at_place(s, *stations.place_of(c))]
+        return {"id": s.id, "label": s.label, "country": s.country, "locality": s.locality,
+                "operator": s.operator, "present": st.present,
+                "status": "closed" if st.closed_by else ("operating" if st.present else "not yet reported"),
+                "contested": bool(st.denied_by),
+                "closed_by": [by_id.get(c["id"], c) for c in st.closed_by],
+                "denied_by": [by_id.get(c["id"], c) for c in st.denied_by],
+                "groups": [(p, grouped[p]) for p in order], "claim_count": len(claims),
+                "first_reported": min((c["source"]["published"] for c in own), default=None,
+                                      key=dates.start_of),
+                "location": loc.as_json() if loc else None, "pending": pending,
+                "in_effect": {c["id"]: in_effect(c, as_of) for c in claims}}
     return snap.memo(("station", station_id, as_of, known_at), compute)
 
 
@@ -377,16 +356,21 @@ def country_detail(snap: Snapshot, country: str, as_of: dt.date, known_at: dt.da
     country = country.upper()
 
     def compute():
-        ex = explain_country(snap, country, as_of=as_of, known_at=known_at)
+        t = cached_tally(snap, as_of, known_at, history=True)
+        in_country = lambda f: (f["scope"] or {}).get("country") == country
         by_speaker: dict[str, list[dict]] = defaultdict(list)
-        for f in ex["reported"]:
-            by_speaker[f["said_by"]].append(dict(f, current=True))
-        for f in ex["superseded"]:
-            by_speaker[f["said_by"]].append(dict(f, current=False))
+        for f in t["reported"]:
+            if in_country(f):
+                by_speaker[f["said_by"]].append(dict(f, current=True))
+        for f in t["history"]:
+            if in_country(f):
+                by_speaker[f["said_by"]].append(dict(f, current=False))
         for figs in by_speaker.values():
             figs.sort(key=lambda f: (f["predicate"], dates.start_of(f["valid_from"] or f["published"])))
         register = [r for r in station_register(snap, as_of, known_at) if r["country"] == country]
-        others = [c for c in ex["other_claims"] if not c["predicate"].startswith(RESPONSE_PREFIXES)]
+        other_ids = _index(snap, known_at).other_ids(country, as_of)
+        by_id = full_claims(snap, other_ids)
+        others = [by_id[i] for i in other_ids if i in by_id and not by_id[i]["predicate"].startswith(RESPONSE_PREFIXES)]
         return {"country": country, "name": country_name(country),
                 "stations": register,
                 "documented": sum(1 for r in register if r["status"] == "operating"),
@@ -395,85 +379,99 @@ def country_detail(snap: Snapshot, country: str, as_of: dt.date, known_at: dt.da
                 "responses": responses(snap, as_of, known_at, country),
                 "timeline": timeline(snap, as_of, known_at, country),
                 "other_claims": others,
-                "candidates": len([c for c in snap.claims(status="candidate") if claim_country(c) == country])}
+                "candidates": snap.count(status="candidate", country=country)}
     return snap.memo(("country", country, as_of, known_at), compute)
 
 
 # -- review queue ------------------------------------------------------------------------
 
 def review_queue(snap: Snapshot, *, order: str = "desc", predicate: str | None = None,
-                 country: str | None = None, document: str | None = None) -> list[dict]:
-    """Candidate claims, most confident first (order="asc": least confident first).
-    Unscored candidates come last either way."""
-    def compute():
-        out = snap.claims(status="candidate")
-        if predicate:
-            out = [c for c in out if c["predicate"] == predicate]
-        if country:
-            out = [c for c in out if claim_country(c) == country.upper()]
-        if document:
-            out = [c for c in out if c["source"].get("document") == document]
-        sign = -1 if order != "asc" else 1
-
-        def key(c):
-            conf = c["confidence"]
-            ex = c["excerpt"] or {}
-            return (conf is None, sign * (conf or 0), c["source"].get("document") or "", ex.get("start") or 0, c["id"])
-        return sorted(out, key=key)
-    return snap.memo(("queue", order, predicate, country, document), compute)
+                 country: str | None = None, document: str | None = None,
+                 offset: int = 0, limit: int | None = 50) -> tuple[int, list[dict]]:
+    """(how many candidates match, one page of them): most confident first (order="asc":
+    least confident first); unscored candidates come last either way."""
+    filters = {"status": "candidate", "predicate": predicate or None,
+               "country": country.upper() if country else None, "document": document or None}
+    total = snap.count(**filters)
+    page = snap.memo(("queue", order, tuple(filters.items()), offset, limit), lambda: snap.reader.find_claims(
+        order="confidence_asc" if order == "asc" else "confidence", offset=offset, limit=limit, **filters))
+    return total, page
 
 
 def queue_facets(snap: Snapshot) -> dict:
-    cands = snap.claims(status="candidate")
-    return {"predicates": Counter(c["predicate"] for c in cands).most_common(),
-            "countries": Counter(claim_country(c) for c in cands if claim_country(c)).most_common()}
+    def compute():
+        return {"predicates": list(snap.reader.count_claims(status="candidate", by="predicate").items()),
+                "countries": list(snap.reader.count_claims(status="candidate", by="country").items())}
+    return snap.memo(("facets",), compute)
 
 
 # -- sources and documents ---------------------------------------------------------------
 
-def sources(snap: Snapshot, documents: list[dict] | None = None) -> list[dict]:
-    """Every source claims were read in, newest first, with its claims counted by status;
-    and stored documents no claim points into yet."""
+def _source_rows(snap: Snapshot) -> dict[str, dict]:
+    return snap.memo(("sources",), lambda: {r["id"]: r for r in snap.reader.source_rows()})
+
+
+def visible_documents(snap: Snapshot) -> dict[str, dict]:
+    """Stored documents (without their bytes) this reader may see, by id: in the public view
+    only those a public claim was read in (a document nobody reviewed is not published), with
+    their names redacted."""
     def compute():
-        by_id: dict[str, dict] = {}
-        for c in snap.all:
-            src = c["source"]
-            sid = source_id(src)
-            e = by_id.get(sid)
-            if e is None:
-                e = by_id[sid] = {"id": sid, **{k: src.get(k) for k in ("title", "publisher", "url", "published",
-                                                                         "kind", "document")},
-                                  "claims": 0, "accepted": 0, "candidate": 0, "rejected": 0}
-            e["claims"] += 1
-            e[c["status"]] += 1
-        return by_id
-    by_id = snap.memo(("sources",), compute)
-    rows = list(by_id.values())
-    if documents is not None:
-        with_source = {r["document"] for r in rows if r["document"]}
-        for d in documents:
-            if d["id"] not in with_source:
-                rows.append({"id": None, "title": d.get("title") or d.get("name"), "publisher": None,
-                             "url": None, "published": d.get("published"), "kind": None, "document": d["id"],
-                             "claims": 0, "accepted": 0, "candidate": 0, "rejected": 0})
-    return sorted(rows, key=lambda r: (dates.start_of(r["published"]) if r["published"] else dt.date.min,
-                                       r["title"] or ""), reverse=True)
+        docs = snap.store.documents()
+        if not snap.public:
+            return {d["id"]: d for d in docs}
+        shown, red = shown_documents(snap), snap.redactor
+        return {d["id"]: dict(d, name=red.redact_label(d.get("name")), title=red.redact(d.get("title")), author=None)
+                for d in docs if d["id"] in shown}
+    return snap.memo(("documents",), compute)
+
+
+def sources(snap: Snapshot, with_documents: bool = False) -> list[dict]:
+    """Every source claims were read in, newest first, with its claims counted by status;
+    `with_documents`: and the visible stored documents no claim points into yet."""
+    def compute():
+        rows = list(_source_rows(snap).values())
+        if with_documents:
+            with_source = {r["document"] for r in rows if r["document"]}
+            for d in visible_documents(snap).values():
+                if d["id"] not in with_source:
+                    rows.append({"id": None, "title": d.get("title") or d.get("name"), "publisher": None,
+                                 "url": None, "published": d.get("published"), "kind": None, "document": d["id"],
+                                 "claims": 0, "accepted": 0, "candidate": 0, "rejected": 0})
+        return sorted(rows, key=lambda r: (dates.start_of(r["published"]) if r["published"] else dt.date.min,
+                                           r["title"] or ""), reverse=True)
+    return snap.memo(("source_list", with_documents), compute)
 
 
 def source_by_id(snap: Snapshot, sid: str) -> dict | None:
-    for r in sources(snap):
-        if r["id"] == sid:
-            return r
-    return None
+    return _source_rows(snap).get(sid)
+
+
+def shown_documents(snap: Snapshot) -> set[str]:
+    """The stored documents some claim this reader sees was read in."""
+    return snap.memo(("shown_documents",), lambda: {r["document"] for r in _source_rows(snap).values()
+                                                    if r["document"]})
+
+
+def sources_of_document(snap: Snapshot, doc_id: str) -> list[dict]:
+    """The sources (usually one) whose claims were read in a stored document."""
+    def compute():
+        by_document: dict[str, list[dict]] = defaultdict(list)
+        for r in _source_rows(snap).values():
+            if r["document"]:
+                by_document[r["document"]].append(r)
+        return by_document
+    return list(snap.memo(("by_document",), compute).get(doc_id, []))
 
 
 def claims_of_document(snap: Snapshot, doc_id: str) -> list[dict]:
-    return snap.memo(("doc_claims", doc_id),
-                     lambda: [c for c in snap.all if c["source"].get("document") == doc_id])
+    return snap.memo(("doc_claims", doc_id), lambda: snap.reader.find_claims(document=doc_id))
 
 
 def claims_of_source(snap: Snapshot, sid: str) -> list[dict]:
-    return snap.memo(("src_claims", sid), lambda: [c for c in snap.all if source_id(c["source"]) == sid])
+    row = source_by_id(snap, sid)
+    if row is None:
+        return []
+    return snap.memo(("src_claims", sid), lambda: snap.reader.find_claims(source=row.get("store_id", row["id"])))
 
 
 @dataclass
@@ -552,25 +550,36 @@ def stations_of_claim(snap: Snapshot, claim: dict, as_of: dt.date, known_at: dt.
     """The documented stations a claim is behind (or disputes)."""
     out = []
     for st in states(snap, as_of, known_at):
-        if claim["id"] in st.station.claim_ids or claim in st.denied_by:
+        if claim["id"] in st.station.claim_ids or any(d["id"] == claim["id"] for d in st.denied_by):
             out.append({"id": st.station.id, "label": st.station.label})
     return out
 
 
-def search_claims(snap: Snapshot, q: str, limit: int = 100) -> list[dict]:
-    """Claims whose excerpt, note, speaker, source or place mentions `q` (case-insensitive)."""
-    needle = q.casefold().strip()
+def _haystack(c: dict) -> str:
+    return " ".join(filter(None, [
+        (c.get("excerpt") or {}).get("text"), c.get("note"), c["said_by"]["name"],
+        c["source"].get("title"), c["source"].get("publisher"),
+        canonical_json([c["subject"], c["object"], c["scope"]]) if (c["subject"] or c["object"] or c["scope"]) else None,
+    ])).casefold()
+
+
+def matching_claims(snap: Snapshot, q: str, **filters):
+    """Claims whose excerpt, note, speaker, source or place mentions `q` (case-insensitive),
+    in stored order, streamed: the store narrows them down, each is confirmed on the claim
+    as this reader sees it (a redacted name is not found)."""
+    q = q.replace("\x00", "").strip()
+    needle = q.casefold()
     if not needle:
-        return []
+        return
+    for c in snap.reader.iter_claims(text=q, **filters):
+        if needle in _haystack(c):
+            yield c
+
+
+def search_claims(snap: Snapshot, q: str, limit: int = 100) -> list[dict]:
     out = []
-    for c in snap.all:
-        hay = " ".join(filter(None, [
-            (c.get("excerpt") or {}).get("text"), c.get("note"), c["said_by"]["name"],
-            c["source"].get("title"), c["source"].get("publisher"),
-            canonical_json([c["subject"], c["object"], c["scope"]]) if (c["subject"] or c["object"] or c["scope"]) else None,
-        ])).casefold()
-        if needle in hay:
-            out.append(c)
-            if len(out) >= limit:
-                break
+    for c in matching_claims(snap, q):
+        out.append(c)
+        if len(out) >= limit:
+            break
     return out

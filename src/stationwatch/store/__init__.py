@@ -478,50 +478,89 @@ class Store(AccountsMixin):
             cid = self._resolve_id(conn, id_or_prefix)
             return next(self._select_claims(conn, ids=[cid]))
 
-    def iter_claims(self, *, status: str | None = None, predicate_prefixes: tuple[str, ...] = (),
-                    known_at: dt.date | None = None, ids: list[str] | None = None,
-                    min_reliability: str | None = None, max_credibility: int | None = None) -> Iterator[dict]:
+    def iter_claims(self, *, ids: list[str] | None = None, **filters) -> Iterator[dict]:
         """Claims as `claims()` orders them, streamed: memory stays flat in the size of the store.
-        `predicate_prefixes` keeps claims whose predicate starts with any of them."""
+        `filters` are those of `claim_conditions` (`predicate_prefixes` keeps claims whose
+        predicate starts with any of them)."""
         if ids is not None:
             for i in range(0, len(ids), 2000):
                 with self.engine.connect() as conn:
-                    yield from self._select_claims(conn, ids=ids[i:i + 2000] or None, status=status)
+                    yield from self._select_claims(conn, ids=ids[i:i + 2000], **filters)
             return
         with self.engine.connect() as conn:
-            yield from self._select_claims(conn, status=status, predicate_prefixes=predicate_prefixes,
-                                           known_at=known_at, min_reliability=min_reliability,
-                                           max_credibility=max_credibility, stream=True)
+            yield from self._select_claims(conn, stream=True, **filters)
 
-    def _select_claims(self, conn: Connection, *, status=None, predicate=None, predicate_prefix=None,
-                       country=None, known_at=None, ids=None, min_reliability=None,
-                       max_credibility=None, predicate_prefixes=(), stream=False) -> Iterator[dict]:
+    def find_claims(self, *, order: str = "stored", limit: int | None = None, offset: int = 0,
+                    **filters) -> list[dict]:
+        """Claims matching `filters` (those of `claim_conditions`), one page of them:
+        `order` is "stored" (as `claims()` lists them), "confidence" (most confident first,
+        unscored last) or "confidence_asc" (least confident first, unscored last)."""
+        with self.engine.connect() as conn:
+            return list(self._select_claims(conn, order=order, limit=limit, offset=offset, **filters))
+
+    def count_claims(self, *, by: str | None = None, **filters) -> int | dict:
+        """How many claims match `filters`; with `by` ("status", "predicate" or "country"),
+        how many per value of that column, largest first."""
+        with self.engine.connect() as conn:
+            q = select(func.count()).select_from(_CLAIMS_WITH_SOURCE)
+            conds = claim_conditions(self.engine, **filters)
+            if by is None:
+                return conn.scalar(q.where(*conds)) or 0
+            column = {"status": claims_t.c.status, "predicate": claims_t.c.predicate,
+                      "country": claims_t.c.country}[by]
+            rows = conn.execute(select(column, func.count()).select_from(_CLAIMS_WITH_SOURCE)
+                                .where(*conds).group_by(column))
+            return dict(sorted(((k, n) for k, n in rows if k is not None), key=lambda kv: (-kv[1], kv[0])))
+
+    def source_rows(self, *, ids: list[str] | None = None, **filters) -> list[dict]:
+        """Sources with at least one claim matching `filters`, each with its claims counted by
+        review status (`claims`, `accepted`, `candidate`, `rejected`); `ids` keeps those sources."""
+        counts: dict[str, dict] = {}
+        conds = claim_conditions(self.engine, **filters)
+        if ids is not None:
+            conds.append(claims_t.c.source_id.in_(ids))
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(claims_t.c.source_id, claims_t.c.status, func.count())
+                                .select_from(_CLAIMS_WITH_SOURCE).where(*conds)
+                                .group_by(claims_t.c.source_id, claims_t.c.status))
+            for sid, status, n in rows:
+                c = counts.setdefault(sid, {"claims": 0, "accepted": 0, "candidate": 0, "rejected": 0})
+                c[status] = c.get(status, 0) + n
+                c["claims"] += n
+            out = []
+            wanted = list(counts)
+            for i in range(0, len(wanted), 2000):
+                for r in conn.execute(select(sources_t).where(sources_t.c.id.in_(wanted[i:i + 2000]))).mappings():
+                    out.append({"id": r["id"], **{k: r[k] for k in SOURCE_FIELDS}, "document": r["document_id"],
+                                "reliability": r["reliability"], **counts[r["id"]]})
+        return out
+
+    def speakers(self) -> list[str]:
+        """Every speaker name the claims give, once each."""
+        with self.engine.connect() as conn:
+            return [n for n in conn.scalars(select(claims_t.c.said_by_name).distinct()) if n]
+
+    def _select_claims(self, conn: Connection, *, order: str = "stored", limit: int | None = None,
+                       offset: int = 0, stream: bool = False, **filters) -> Iterator[dict]:
         q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
                    sources_t.c.published, sources_t.c.kind, sources_t.c.document_id, sources_t.c.reliability,
-                   ).join(sources_t, sources_t.c.id == claims_t.c.source_id)
-        conds = []
-        if status:
-            conds.append(claims_t.c.status == status)
-        if predicate:
-            conds.append(claims_t.c.predicate == predicate)
-        if predicate_prefix:
-            conds.append(claims_t.c.predicate.like(predicate_prefix + "%"))
-        if predicate_prefixes:
-            conds.append(or_(*(claims_t.c.predicate.like(p + "%") for p in predicate_prefixes)))
-        if country:
-            conds.append(claims_t.c.country == country.upper())
-        if known_at:
-            conds.append(sources_t.c.published_start <= known_at)
-        if ids:
-            conds.append(claims_t.c.id.in_(ids))
-        if min_reliability:  # ungraded counts as F (cannot be judged), 1..6 likewise as 6
-            conds.append(func.coalesce(sources_t.c.reliability, "F") <= min_reliability.upper())
-        if max_credibility:
-            conds.append(func.coalesce(claims_t.c.credibility, 6) <= max_credibility)
+                   ).select_from(_CLAIMS_WITH_SOURCE)
+        conds = claim_conditions(self.engine, **filters)
         if conds:
             q = q.where(and_(*conds))
-        q = q.order_by(sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
-                       claims_t.c.predicate, claims_t.c.id)
+        stored = (sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
+                  claims_t.c.predicate, claims_t.c.id)
+        if order == "stored":
+            q = q.order_by(*stored)
+        elif order in ("confidence", "confidence_asc"):
+            conf = claims_t.c.confidence
+            q = q.order_by(conf.is_(None), conf.desc() if order == "confidence" else conf.asc(),
+                           func.coalesce(sources_t.c.document_id, ""), func.coalesce(claims_t.c.excerpt_start, 0),
+                           claims_t.c.id)
+        else:
+            raise ValueError(f"unknown claim order {order!r}")
+        if limit is not None:
+            q = q.limit(limit).offset(offset)
         for row in (conn.execution_options(yield_per=2000) if stream else conn).execute(q).mappings():
             yield _claim_dict(row)
 
@@ -600,6 +639,58 @@ class Store(AccountsMixin):
             for status, n in conn.execute(select(claims_t.c.status, func.count()).group_by(claims_t.c.status)):
                 out[f"claims_{status}"] = n
         return out
+
+
+_CLAIMS_WITH_SOURCE = claims_t.join(sources_t, sources_t.c.id == claims_t.c.source_id)
+PERSON = "person"
+
+
+def claim_conditions(engine, *, status=None, predicate=None, predicate_prefix=None, predicate_prefixes=(),
+                     country=None, known_at=None, ids=None, min_reliability=None, max_credibility=None,
+                     document=None, source=None, text=None, public_speakers=None) -> list:
+    """The SQL conditions for a claim filter, over claims joined with their sources.
+
+    `text` keeps claims whose excerpt, note, speaker, source title or publisher, or
+    subject/object/scope mentions it, ignoring case (a superset: callers confirm on the
+    claim). `public_speakers` (a tuple of speaker names to hide, possibly empty) keeps only
+    what the public view may show: accepted claims with no person as subject, object or
+    speaker, and none of those speakers (`export.public.is_public` decides the same in Python).
+    """
+    conds = []
+    if status:
+        conds.append(claims_t.c.status == status)
+    if predicate:
+        conds.append(claims_t.c.predicate == predicate)
+    if predicate_prefix:
+        conds.append(claims_t.c.predicate.like(predicate_prefix + "%"))
+    if predicate_prefixes:
+        conds.append(or_(*(claims_t.c.predicate.like(p + "%") for p in predicate_prefixes)))
+    if country:
+        conds.append(claims_t.c.country == country.upper())
+    if known_at:
+        conds.append(sources_t.c.published_start <= known_at)
+    if ids is not None:
+        conds.append(claims_t.c.id.in_(ids))
+    if min_reliability:  # ungraded counts as F (cannot be judged), 1..6 likewise as 6
+        conds.append(func.coalesce(sources_t.c.reliability, "F") <= min_reliability.upper())
+    if max_credibility:
+        conds.append(func.coalesce(claims_t.c.credibility, 6) <= max_credibility)
+    if document:
+        conds.append(sources_t.c.document_id == document)
+    if source:
+        conds.append(claims_t.c.source_id == source)
+    if text:
+        conds.append(dialect.mentions(engine, [claims_t.c.excerpt_text, claims_t.c.note, claims_t.c.said_by_name,
+                                               sources_t.c.title, sources_t.c.publisher],
+                                      [claims_t.c.subject, claims_t.c.object, claims_t.c.scope], text))
+    if public_speakers is not None:
+        conds += [claims_t.c.status == "accepted",
+                  func.coalesce(claims_t.c.said_by_type, "") != PERSON,
+                  func.coalesce(claims_t.c.subject["type"].as_string(), "") != PERSON,
+                  func.coalesce(claims_t.c.object["type"].as_string(), "") != PERSON]
+        if public_speakers:
+            conds.append(or_(claims_t.c.said_by_name.is_(None), claims_t.c.said_by_name.not_in(public_speakers)))
+    return conds
 
 
 def _merge_source(default: dict | None, given: object) -> dict:

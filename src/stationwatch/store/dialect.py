@@ -1,12 +1,13 @@
 """Everything that differs between database engines lives here, and only here."""
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, Text, cast, create_engine, event, func, or_, text
 from sqlalchemy.engine import make_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -62,6 +63,31 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # SQLite's lower() folds ASCII only; searches fold every script as Python does
+    dbapi_conn.create_function("sw_fold", 1, _fold, deterministic=True)
+
+
+def _fold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _like_any(needle: str) -> str:
+    return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def mentions(engine: Engine, columns: list, json_columns: list, needle: str):
+    """A condition: one of `columns` (text) or `json_columns` (JSON, non-ASCII stored
+    escaped) contains `needle`, ignoring case."""
+    needle = needle.replace("\x00", "")  # PostgreSQL text cannot hold NUL, and no claim does
+    if engine.dialect.name == "sqlite":
+        fold, folded = func.sw_fold, needle.casefold()
+    else:
+        fold, folded = func.lower, needle.lower()
+    as_json = json.dumps(folded)[1:-1]
+    conds = [fold(c).like(_like_any(folded), escape="\\") for c in columns]
+    conds += [fold(cast(c, Text)).like(_like_any(v), escape="\\") for c in json_columns
+              for v in dict.fromkeys((folded, as_json))]
+    return or_(*conds)
 
 
 def _sqlite_begin(conn) -> None:

@@ -10,7 +10,7 @@ from ..model import country_name, is_country
 from ..query import views
 from ..store import StoreError
 from . import forms
-from .pages import WhenDep, _claim_or_404, decide, reviewer_of, search_documents, views_of, visible_documents
+from .pages import WhenDep, _claim_or_404, decide, reviewer_of, search_documents, views_of
 
 router = APIRouter(prefix="/api")
 
@@ -32,18 +32,17 @@ def api_stations(request: Request, w: WhenDep,
     gazetteer does not know the locality and the capital stands in)."""
     snap = views_of(request).snapshot()
     points = {p["id"]: p for p in views.markers(snap, w.as_of, w.known_at)["points"]}
+    shown = [st for st in views.states(snap, w.as_of, w.known_at) if (st.present or st.closed_by)
+             and not (country and st.station.country != country.upper())]
+    by_id = views.full_claims(snap, [i for st in shown for i in st.station.claim_ids]) if include_claims else {}
     out = []
-    for st in views.states(snap, w.as_of, w.known_at):
-        if not (st.present or st.closed_by):
-            continue
-        if country and st.station.country != country.upper():
-            continue
+    for st in shown:
         row = st.as_json()
         row["present"] = st.present
         p = points.get(st.station.id)
         row["location"] = {k: p[k] for k in ("lat", "lon", "precision", "place")} if p else None
         if include_claims:
-            row["claims"] = list(st.station.claims)
+            row["claims"] = [by_id[i] for i in st.station.claim_ids if i in by_id]
         out.append(row)
     return {"as_of": w.as_of.isoformat(), "known_at": w.known_at.isoformat() if w.known_at else None,
             "stations": out}
@@ -98,21 +97,16 @@ def api_claims(request: Request,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                offset: Annotated[int, Query(ge=0)] = 0) -> dict:
     snap = views_of(request).snapshot()
-    if q:
-        rows = views.search_claims(snap, q, limit=10**9)
-        rows = [c for c in rows if (not status or c["status"] == status)]
-    else:
-        rows = snap.claims(status=status)
-    if predicate:
-        rows = [c for c in rows if c["predicate"] == predicate]
-    if country:
-        from ..store import claim_country
-        rows = [c for c in rows if claim_country(c) == country.upper()]
-    if document:
-        rows = [c for c in rows if c["source"].get("document") == document]
-    if order == "confidence":
-        rows = sorted(rows, key=lambda c: (c["confidence"] is None, -(c["confidence"] or 0)))
-    return {"total": len(rows), "offset": offset, "limit": limit, "claims": rows[offset:offset + limit]}
+    filters = {"status": status, "predicate": predicate, "country": country.upper() if country else None,
+               "document": document}
+    if q:  # every match is confirmed on the claim, so the total is counted by reading them
+        rows = list(views.matching_claims(snap, q, **filters))
+        if order == "confidence":
+            rows.sort(key=lambda c: (c["confidence"] is None, -(c["confidence"] or 0)))
+        return {"total": len(rows), "offset": offset, "limit": limit, "claims": rows[offset:offset + limit]}
+    rows = snap.reader.find_claims(order=order if order == "confidence" else "stored", limit=limit, offset=offset,
+                                   **filters)
+    return {"total": snap.count(**filters), "offset": offset, "limit": limit, "claims": rows}
 
 
 @router.get("/claims/{claim_id}", tags=["claims"], summary="One claim, with its edit history")
@@ -172,8 +166,8 @@ def api_edit(request: Request, claim_id: str, w: WhenDep, body: Annotated[Edit, 
 def api_queue(request: Request, order: Literal["desc", "asc"] = "desc", predicate: str | None = None,
               country: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     snap = views_of(request).snapshot()
-    q = views.review_queue(snap, order=order, predicate=predicate, country=country)
-    return {"total": len(q), "claims": q[:limit]}
+    total, claims = views.review_queue(snap, order=order, predicate=predicate, country=country, limit=limit)
+    return {"total": total, "claims": claims}
 
 
 @router.get("/sources", tags=["sources"], summary="Sources and stored documents")
@@ -181,9 +175,9 @@ def api_sources(request: Request) -> dict:
     """Every source claims were read in (with claim counts by review status), and stored
     documents no claim points into yet (`id: null`)."""
     snap = views_of(request).snapshot()
-    docs = {d["id"]: d for d in visible_documents(request, snap)}
+    docs = views.visible_documents(snap)
     rows = []
-    for r in views.sources(snap, list(docs.values())):
+    for r in views.sources(snap, with_documents=True):
         d = docs.get(r["document"]) if r["document"] else None
         rows.append(r | {"document_info": {k: d[k] for k in ("media_type", "language", "size", "name", "reader",
                                                              "published")} if d else None})

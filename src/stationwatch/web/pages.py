@@ -98,24 +98,13 @@ def protected(request: Request) -> bool:
     return bool(p is not None and p.protected)
 
 
-def visible_documents(request: Request, snap) -> list[dict]:
-    """Stored documents this reader may see: in the protected view only those a public claim
-    was read in (a document nobody reviewed is not published), with their names redacted."""
-    docs = request.app.state.store.documents()
-    if not snap.public:
-        return docs
-    shown = {c["source"].get("document") for c in snap.all}
-    return [dict(d, name=snap.redactor.redact_label(d.get("name")), title=snap.redactor.redact(d.get("title")),
-                 author=None) for d in docs if d["id"] in shown]
-
-
 def search_documents(request: Request, snap, q: str, limit: int = 50) -> list[dict]:
     """Full-text hits; in the protected view only in visible documents, only where the words
     are not part of a protected name, with the context redacted."""
     store = request.app.state.store
     if not snap.public:
         return store.search(q, limit=limit)
-    shown = {c["source"].get("document") for c in snap.all}
+    shown = views.shown_documents(snap)
     red = snap.redactor
     out = []
     for h in store.search(q, limit=limit * 2):
@@ -305,16 +294,21 @@ def country_page(request: Request, cc: str, w: WhenDep):
 
 # -- sources and documents -------------------------------------------------------------
 
+SOURCES_PAGE = 200
+
+
 @router.get("/sources", response_class=HTMLResponse)
-def source_list(request: Request, w: WhenDep, kind: str | None = None):
+def source_list(request: Request, w: WhenDep, kind: str | None = None, page: int = 1):
     snap = views_of(request).snapshot()
-    docs = {d["id"]: d for d in visible_documents(request, snap)}
-    rows = views.sources(snap, list(docs.values()))
+    rows = views.sources(snap, with_documents=True)
     if kind:
         rows = [r for r in rows if r["kind"] == kind]
+    page = max(1, page)
     failures = request.app.state.store.failures() if not snap.public else []
-    return render(request, "sources.html", when=w, snap=snap, title="Sources", rows=rows, docs=docs,
-                  kind=kind or "", kinds=sorted({r["kind"] for r in views.sources(snap) if r["kind"]}),
+    return render(request, "sources.html", when=w, snap=snap, title="Sources",
+                  rows=rows[(page - 1) * SOURCES_PAGE: page * SOURCES_PAGE], total=len(rows), page=page,
+                  pages=max(1, -(-len(rows) // SOURCES_PAGE)), docs=views.visible_documents(snap),
+                  kind=kind or "", kinds=snap.memo(("kinds",), lambda: sorted({r["kind"] for r in views.sources(snap) if r["kind"]})),
                   failures=failures)
 
 
@@ -326,7 +320,7 @@ def _document_or_404(request: Request, doc_id: str, snap=None) -> dict:
     except StoreError as e:
         raise HTTPException(404, str(e)) from None
     if snap is not None and snap.public:
-        if not any(c["source"].get("document") == doc["id"] for c in snap.all):
+        if doc["id"] not in views.shown_documents(snap):
             raise HTTPException(404, "No such document")
         red = snap.redactor
         doc = dict(doc, original=None, name=red.redact_label(doc.get("name")), title=red.redact(doc.get("title")),
@@ -340,8 +334,7 @@ def _source_page(request: Request, w: When, snap, src: dict | None, doc: dict | 
         claims = views.claims_of_document(snap, doc["id"])
     else:
         claims = views.claims_of_source(snap, src["id"])
-    sources_here = [s for s in views.sources(snap) if doc is not None and s["document"] == doc["id"]] or (
-        [src] if src else [])
+    sources_here = (views.sources_of_document(snap, doc["id"]) if doc is not None else []) or ([src] if src else [])
     segs = None
     if doc is not None:
         hit = (at, at + length) if at is not None and length else None
@@ -411,7 +404,7 @@ def document_page(request: Request, doc_id: str, w: WhenDep, claim: str | None =
                   at: int | None = None, length: Annotated[int | None, Query(alias="len")] = None):
     snap = views_of(request).snapshot()
     doc = _document_or_404(request, doc_id, snap)
-    src = next((s for s in views.sources(snap) if s["document"] == doc["id"]), None)
+    src = next(iter(views.sources_of_document(snap, doc["id"])), None)
     return _source_page(request, w, snap, src, doc, claim, at, length)
 
 
@@ -533,13 +526,12 @@ PAGE = 50
 def review_queue(request: Request, w: WhenDep, order: str = "desc", predicate: str | None = None,
                  country: str | None = None, document: str | None = None, page: int = 1):
     snap = views_of(request).snapshot()
-    queue = views.review_queue(snap, order=order, predicate=predicate or None, country=country or None,
-                               document=document or None)
     page = max(1, page)
-    items = queue[(page - 1) * PAGE: page * PAGE]
+    total, items = views.review_queue(snap, order=order, predicate=predicate or None, country=country or None,
+                                      document=document or None, offset=(page - 1) * PAGE, limit=PAGE)
     contexts = {c["id"]: _context(request, c, 160) for c in items}
-    return render(request, "review.html", when=w, snap=snap, title="Review queue", items=items, total=len(queue),
-                  page=page, pages=max(1, -(-len(queue) // PAGE)), order=order, predicate=predicate or "",
+    return render(request, "review.html", when=w, snap=snap, title="Review queue", items=items, total=total,
+                  page=page, pages=max(1, -(-total // PAGE)), order=order, predicate=predicate or "",
                   country=(country or "").upper(), document=document or "", contexts=contexts,
                   facets=views.queue_facets(snap), fields_by_id={c["id"]: forms.fields_of(c) for c in items})
 
