@@ -33,7 +33,7 @@ _SOURCE_KEEP = ("title", "publisher", "url", "published")
 _FAR = dt.date.max
 
 
-def _slim(c: dict) -> dict:
+def slim(c: dict) -> dict:
     """What the figures read of a claim (no excerpt, review or provenance detail)."""
     return {"id": c["id"], "predicate": c["predicate"], "subject": c["subject"], "object": c["object"],
             "value": c["value"], "scope": c["scope"], "qualifier": c["qualifier"], "stance": c["stance"],
@@ -307,7 +307,7 @@ def _build(store, known_at, grades) -> TallyIndex:
     for c in store.iter_claims(status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
                                max_credibility=grades.max_credibility):
         if c["predicate"].startswith(RELEVANT):
-            relevant.append(_slim(c))
+            relevant.append(slim(c))
         if not c["predicate"].startswith(("station.", "count.")):
             for cc in {(c.get(p) or {}).get("country") for p in ("subject", "object", "scope")} - {None}:
                 if _about_country(c, cc):

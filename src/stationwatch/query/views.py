@@ -26,7 +26,7 @@ from ..export.public import NO_NAMES, PublicReader, Redactor
 from ..model import canonical_json, country_name
 from ..store import Store, claim_country
 from . import ANY_GRADE, claim_start, in_effect, speaker, tally
-from .index import indexed
+from .index import indexed, slim
 
 RESPONSE_PREFIXES = ("response.", "cooperation.")
 
@@ -135,9 +135,10 @@ def full_claims(snap: Snapshot, ids: list[str]) -> dict[str, dict]:
 
 
 def accepted_of(snap: Snapshot, known_at: dt.date | None, prefixes: tuple[str, ...]) -> list[dict]:
-    """The accepted claims whose predicate starts with one of `prefixes`, known by known_at."""
-    return snap.memo(("accepted", known_at, prefixes), lambda: list(snap.reader.iter_claims(
-        status="accepted", known_at=known_at, predicate_prefixes=prefixes)))
+    """The accepted claims whose predicate starts with one of `prefixes`, known by known_at,
+    in the index's slim form (no excerpts: pages that print them fetch them, `full_claims`)."""
+    return snap.memo(("accepted", known_at, prefixes), lambda: [slim(c) for c in snap.reader.iter_claims(
+        status="accepted", known_at=known_at, predicate_prefixes=prefixes)])
 
 
 def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:
@@ -369,14 +370,17 @@ def country_detail(snap: Snapshot, country: str, as_of: dt.date, known_at: dt.da
             figs.sort(key=lambda f: (f["predicate"], dates.start_of(f["valid_from"] or f["published"])))
         register = [r for r in station_register(snap, as_of, known_at) if r["country"] == country]
         other_ids = _index(snap, known_at).other_ids(country, as_of)
-        by_id = full_claims(snap, other_ids)
+        events = responses(snap, as_of, known_at, country)
+        by_id = full_claims(snap, other_ids + [c["id"] for e in events for c in e["claims"]])
         others = [by_id[i] for i in other_ids if i in by_id and not by_id[i]["predicate"].startswith(RESPONSE_PREFIXES)]
+        # the country page prints each response's claims whole
+        events = [dict(e, claims=[by_id.get(c["id"], c) for c in e["claims"]]) for e in events]
         return {"country": country, "name": country_name(country),
                 "stations": register,
                 "documented": sum(1 for r in register if r["status"] == "operating"),
                 "reported_by_speaker": sorted(by_speaker.items()),
                 "series": reported_series(snap, as_of, known_at, country=country),
-                "responses": responses(snap, as_of, known_at, country),
+                "responses": events,
                 "timeline": timeline(snap, as_of, known_at, country),
                 "other_claims": others,
                 "candidates": snap.count(status="candidate", country=country)}
@@ -443,7 +447,12 @@ def sources(snap: Snapshot, with_documents: bool = False) -> list[dict]:
 
 
 def source_by_id(snap: Snapshot, sid: str) -> dict | None:
-    return _source_rows(snap).get(sid)
+    def compute():
+        hit = next((r for r in snap.reader.source_rows(ids=[sid]) if r["id"] == sid), None)
+        if hit is None and snap.public:  # a redacted source is known by the id its redacted fields give
+            hit = _source_rows(snap).get(sid)
+        return hit
+    return snap.memo(("source", sid), compute)
 
 
 def shown_documents(snap: Snapshot) -> set[str]:
@@ -453,14 +462,8 @@ def shown_documents(snap: Snapshot) -> set[str]:
 
 
 def sources_of_document(snap: Snapshot, doc_id: str) -> list[dict]:
-    """The sources (usually one) whose claims were read in a stored document."""
-    def compute():
-        by_document: dict[str, list[dict]] = defaultdict(list)
-        for r in _source_rows(snap).values():
-            if r["document"]:
-                by_document[r["document"]].append(r)
-        return by_document
-    return list(snap.memo(("by_document",), compute).get(doc_id, []))
+    """The sources (usually one) whose claims, as this reader sees them, were read in a document."""
+    return list(snap.memo(("doc_sources", doc_id), lambda: snap.reader.source_rows(document=doc_id)))
 
 
 def claims_of_document(snap: Snapshot, doc_id: str) -> list[dict]:

@@ -494,21 +494,35 @@ class Store(AccountsMixin):
                     **filters) -> list[dict]:
         """Claims matching `filters` (those of `claim_conditions`), one page of them:
         `order` is "stored" (as `claims()` lists them), "confidence" (most confident first,
-        unscored last) or "confidence_asc" (least confident first, unscored last)."""
+        unscored last) or "confidence_asc" (least confident first, unscored last); ties
+        in confidence in id order."""
         with self.engine.connect() as conn:
-            return list(self._select_claims(conn, order=order, limit=limit, offset=offset, **filters))
+            if order == "stored":
+                return list(self._select_claims(conn, limit=limit, offset=offset, **filters))
+            if order not in ("confidence", "confidence_asc"):
+                raise ValueError(f"unknown claim order {order!r}")
+            # the page's ids first, from the (status, confidence) index without the sources
+            # join where no filter needs it; then those claims
+            conf = claims_t.c.confidence
+            key = conf.desc().nulls_last() if order == "confidence" else conf.asc().nulls_last()
+            q = select(claims_t.c.id).select_from(_from_for(filters)).where(
+                *claim_conditions(self.engine, **filters)).order_by(key, claims_t.c.id)
+            if limit is not None:
+                q = q.limit(limit).offset(offset)
+            ids = list(conn.scalars(q))
+            by_id = {c["id"]: c for c in self._select_claims(conn, ids=ids)} if ids else {}
+            return [by_id[i] for i in ids]
 
     def count_claims(self, *, by: str | None = None, **filters) -> int | dict:
         """How many claims match `filters`; with `by` ("status", "predicate" or "country"),
         how many per value of that column, largest first."""
+        conds = claim_conditions(self.engine, **filters)
         with self.engine.connect() as conn:
-            q = select(func.count()).select_from(_CLAIMS_WITH_SOURCE)
-            conds = claim_conditions(self.engine, **filters)
             if by is None:
-                return conn.scalar(q.where(*conds)) or 0
+                return conn.scalar(select(func.count()).select_from(_from_for(filters)).where(*conds)) or 0
             column = {"status": claims_t.c.status, "predicate": claims_t.c.predicate,
                       "country": claims_t.c.country}[by]
-            rows = conn.execute(select(column, func.count()).select_from(_CLAIMS_WITH_SOURCE)
+            rows = conn.execute(select(column, func.count()).select_from(_from_for(filters))
                                 .where(*conds).group_by(column))
             return dict(sorted(((k, n) for k, n in rows if k is not None), key=lambda kv: (-kv[1], kv[0])))
 
@@ -540,25 +554,16 @@ class Store(AccountsMixin):
         with self.engine.connect() as conn:
             return [n for n in conn.scalars(select(claims_t.c.said_by_name).distinct()) if n]
 
-    def _select_claims(self, conn: Connection, *, order: str = "stored", limit: int | None = None,
-                       offset: int = 0, stream: bool = False, **filters) -> Iterator[dict]:
+    def _select_claims(self, conn: Connection, *, limit: int | None = None, offset: int = 0,
+                       stream: bool = False, **filters) -> Iterator[dict]:
         q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
                    sources_t.c.published, sources_t.c.kind, sources_t.c.document_id, sources_t.c.reliability,
                    ).select_from(_CLAIMS_WITH_SOURCE)
         conds = claim_conditions(self.engine, **filters)
         if conds:
             q = q.where(and_(*conds))
-        stored = (sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
-                  claims_t.c.predicate, claims_t.c.id)
-        if order == "stored":
-            q = q.order_by(*stored)
-        elif order in ("confidence", "confidence_asc"):
-            conf = claims_t.c.confidence
-            q = q.order_by(conf.is_(None), conf.desc() if order == "confidence" else conf.asc(),
-                           func.coalesce(sources_t.c.document_id, ""), func.coalesce(claims_t.c.excerpt_start, 0),
-                           claims_t.c.id)
-        else:
-            raise ValueError(f"unknown claim order {order!r}")
+        q = q.order_by(sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
+                       claims_t.c.predicate, claims_t.c.id)
         if limit is not None:
             q = q.limit(limit).offset(offset)
         for row in (conn.execution_options(yield_per=2000) if stream else conn).execute(q).mappings():
@@ -642,6 +647,12 @@ class Store(AccountsMixin):
 
 
 _CLAIMS_WITH_SOURCE = claims_t.join(sources_t, sources_t.c.id == claims_t.c.source_id)
+_SOURCE_FILTERS = ("known_at", "min_reliability", "document", "text")
+
+
+def _from_for(filters: dict):
+    """The claims table, joined with the sources only where a filter reads them."""
+    return _CLAIMS_WITH_SOURCE if any(filters.get(k) for k in _SOURCE_FILTERS) else claims_t
 PERSON = "person"
 
 

@@ -45,6 +45,7 @@ sources = Table(
     Column("document_id", String(64), ForeignKey("documents.id")),
     Column("reliability", String(1)),  # Admiralty A-F; changed by grading events
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sources_document", "document_id"),
 )
 
 entities = Table(
@@ -93,6 +94,8 @@ claims = Table(
     Index("ix_claims_status_predicate", "status", "predicate"),
     Index("ix_claims_country", "country"),
     Index("ix_claims_source", "source_id"),
+    Index("ix_claims_status_confidence", "status", "confidence", "id"),
+    Index("ix_claims_country_status", "country", "status", "predicate"),
 )
 
 ledger = Table(

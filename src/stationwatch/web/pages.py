@@ -104,11 +104,10 @@ def search_documents(request: Request, snap, q: str, limit: int = 50) -> list[di
     store = request.app.state.store
     if not snap.public:
         return store.search(q, limit=limit)
-    shown = views.shown_documents(snap)
     red = snap.redactor
     out = []
     for h in store.search(q, limit=limit * 2):
-        if h["id"] not in shown:
+        if not views.sources_of_document(snap, h["id"]):
             continue
         text = store.document_text(h["id"]) or ""
         spans = red.spans(text)
@@ -320,7 +319,7 @@ def _document_or_404(request: Request, doc_id: str, snap=None) -> dict:
     except StoreError as e:
         raise HTTPException(404, str(e)) from None
     if snap is not None and snap.public:
-        if doc["id"] not in views.shown_documents(snap):
+        if not views.sources_of_document(snap, doc["id"]):
             raise HTTPException(404, "No such document")
         red = snap.redactor
         doc = dict(doc, original=None, name=red.redact_label(doc.get("name")), title=red.redact(doc.get("title")),
