@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -43,14 +44,25 @@ def start_of(value: str | None) -> dt.date | None:
     """First day of the interval a partial date names."""
     if value is None:
         return None
-    y, m, d = parse_partial(value)
-    return dt.date(y, m or 1, d or 1)
+    return _start_of(value) if isinstance(value, str) else _start_of.__wrapped__(value)
 
 
 def end_of(value: str | None) -> dt.date | None:
     """Last day of the interval a partial date names."""
     if value is None:
         return None
+    return _end_of(value) if isinstance(value, str) else _end_of.__wrapped__(value)
+
+
+# A record names a few thousand distinct dates, each read again and again by the figures.
+@lru_cache(maxsize=1 << 16)
+def _start_of(value: str) -> dt.date:
+    y, m, d = parse_partial(value)
+    return dt.date(y, m or 1, d or 1)
+
+
+@lru_cache(maxsize=1 << 16)
+def _end_of(value: str) -> dt.date:
     y, m, d = parse_partial(value)
     if d:
         return dt.date(y, m, d)

@@ -251,6 +251,10 @@ class PublicReader:
             return {} if by else 0
         return self.store.count_claims(by=by, **f)
 
+    def claim_heads(self, *, status: str | None = None, **filters) -> list[dict]:
+        f = self._filters(status, filters)
+        return [] if f is None else self.store.claim_heads(**f)
+
     def source_rows(self, *, status: str | None = None, **filters) -> list[dict]:
         f = self._filters(status, filters)
         if f is None:

@@ -16,8 +16,9 @@ decision shows in the figures at once. The public (protected) view reads the sto
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from ..export.public import NO_NAMES, PublicReader, Redactor
 from ..model import canonical_json, country_name
 from ..store import Store, claim_country
 from . import ANY_GRADE, claim_start, in_effect, speaker, tally
-from .index import indexed, slim
+from .index import indexed, quiet_gc, slim
 
 RESPONSE_PREFIXES = ("response.", "cooperation.")
 
@@ -51,19 +52,21 @@ class Snapshot:
         self.store = store
         self.public = public
         self.redactor = redactor
-        self._memo: dict[tuple, object] = {}
+        self._memo: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
+    MEMO_SIZE = 4096  # answers kept per snapshot, least recently used dropped first
+
     def memo(self, key: tuple, compute: Callable[[], object]):
-        try:
-            return self._memo[key]
-        except KeyError:
-            pass
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
         value = compute()
         with self._lock:
-            if len(self._memo) > 512:  # many distinct dates or pages: start over rather than grow
-                self._memo.clear()
             self._memo[key] = value
+            while len(self._memo) > self.MEMO_SIZE:
+                self._memo.popitem(last=False)
         return value
 
     def claim(self, claim_id: str) -> dict | None:
@@ -137,8 +140,13 @@ def full_claims(snap: Snapshot, ids: list[str]) -> dict[str, dict]:
 def accepted_of(snap: Snapshot, known_at: dt.date | None, prefixes: tuple[str, ...]) -> list[dict]:
     """The accepted claims whose predicate starts with one of `prefixes`, known by known_at,
     in the index's slim form (no excerpts: pages that print them fetch them, `full_claims`)."""
-    return snap.memo(("accepted", known_at, prefixes), lambda: [slim(c) for c in snap.reader.iter_claims(
-        status="accepted", known_at=known_at, predicate_prefixes=prefixes)])
+    def compute():
+        with quiet_gc:
+            out = [slim(c) for c in snap.reader.iter_claims(status="accepted", known_at=known_at,
+                                                            predicate_prefixes=prefixes)]
+        gc.freeze()  # long-lived, cycle-free: keep the collector from walking them again (as the index does)
+        return out
+    return snap.memo(("accepted", known_at, prefixes), compute)
 
 
 def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:
@@ -309,9 +317,8 @@ def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt
         order = sorted(grouped, key=lambda p: (GROUP_ORDER.index(p) if p in GROUP_ORDER else 99, p))
         loc = geo.locate(s.country, s.locality)
         # candidates about this station's place, compared as places (Milano is Milan)
-        pending = [c for c in snap.reader.find_claims(status="candidate", predicate_prefix="station.",
-                                                      country=s.country)
-                   if stations.is_station_claim(c) and _at_place(s, *stations.place_of(c))]
+        pending = list(full_claims(snap, [c["id"] for c in _station_candidates(snap, s.country)
+                                          if _at_place(s, *stations.place_of(c))]).values())
         return {"id": s.id, "label": s.label, "country": s.country, "locality": s.locality,
                 "operator": s.operator, "present": st.present,
                 "status": "closed" if st.closed_by else ("operating" if st.present else "not yet reported"),
@@ -326,10 +333,40 @@ def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt
     return snap.memo(("station", station_id, as_of, known_at), compute)
 
 
+def _station_candidates(snap: Snapshot, country: str) -> list[dict]:
+    """The candidate station claims about places in a country, in brief (`Store.claim_heads`)."""
+    return snap.memo(("station_candidates", country), lambda: [
+        c for c in snap.reader.claim_heads(status="candidate", predicate_prefix="station.", country=country)
+        if stations.is_station_claim(c)])
+
+
+def network_denials(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, limit: int = 20) -> tuple[int, list]:
+    """(how many, the `limit` latest) denials of the network as a whole in force on as_of."""
+    ids = cached_tally(snap, as_of, known_at)["contested_network"]
+
+    def compute():
+        by_id = full_claims(snap, ids)
+        shown = sorted(by_id.values(), key=claim_start, reverse=True)[:limit]
+        return len(ids), shown
+    return snap.memo(("network", as_of, known_at, limit), compute) if ids else (0, [])
+
+
 def _at_place(station: stations.Station, country: str | None, locality: str | None) -> bool:
     if locality is None or station.locality is None:
         return country == station.country and locality is None and station.locality is None
     return station.at(country, locality)
+
+
+def _station_facts(snap: Snapshot, known_at: dt.date | None) -> dict[str, tuple]:
+    """Per station, what does not depend on the as-of date: (first reported, speakers)."""
+    def compute():
+        out = {}
+        for st in states(snap, dt.date.max, known_at):
+            cs = st.station.claims
+            first = min((c["source"]["published"] for c in cs), key=dates.start_of, default=None)
+            out[st.station.id] = (first, sorted({speaker(c) for c in cs}))
+        return out
+    return snap.memo(("station_facts", known_at), compute)
 
 
 def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -337,17 +374,16 @@ def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -
     row for the register page."""
     def compute():
         rows = []
+        facts = _station_facts(snap, known_at)
         for st in states(snap, as_of, known_at):
             if not (st.present or st.closed_by):
                 continue
             s = st.station
-            published = sorted((c["source"]["published"] for c in s.claims), key=dates.start_of)
+            first, speakers = facts[s.id]
             rows.append({"id": s.id, "label": s.label, "country": s.country, "name": country_name(s.country),
                          "locality": s.locality, "operator": s.operator,
                          "status": "closed" if st.closed_by else "operating", "contested": bool(st.denied_by),
-                         "claims": len(s.claims),
-                         "speakers": sorted({speaker(c) for c in s.claims}),
-                         "first_reported": published[0] if published else None})
+                         "claims": len(s.claims), "speakers": speakers, "first_reported": first})
         return sorted(rows, key=lambda r: (r["name"], r["locality"] or "", r["operator"] or ""))
     return snap.memo(("register", as_of, known_at), compute)
 

@@ -526,6 +526,14 @@ class Store(AccountsMixin):
                                 .where(*conds).group_by(column))
             return dict(sorted(((k, n) for k, n in rows if k is not None), key=lambda kv: (-kv[1], kv[0])))
 
+    def claim_heads(self, **filters) -> list[dict]:
+        """Claims matching `filters` in brief (id, predicate, subject, object, stance, status):
+        enough to tell which station or place a claim is about without reading it whole."""
+        cols = [claims_t.c[k] for k in ("id", "predicate", "subject", "object", "stance", "status")]
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(*cols).select_from(_from_for(filters)).where(
+                *claim_conditions(self.engine, **filters)).order_by(claims_t.c.id)).mappings()]
+
     def source_rows(self, *, ids: list[str] | None = None, **filters) -> list[dict]:
         """Sources with at least one claim matching `filters`, each with its claims counted by
         review status (`claims`, `accepted`, `candidate`, `rejected`); `ids` keeps those sources."""

@@ -214,7 +214,7 @@ def dashboard(request: Request, w: WhenDep):
                   timeline=timeline[-DASHBOARD_EVENTS:][::-1], timeline_total=len(timeline),
                   map=json_for_script(map_data(request, snap, w)), map_ok=not assets.missing(),
                   unplaced=views.markers(snap, w.as_of, w.known_at)["unplaced"],
-                  network_denials=[snap.claim(i) for i in t["contested_network"]])
+                  network=views.network_denials(snap, w.as_of, w.known_at))
 
 
 @router.get("/timeline", response_class=HTMLResponse)
