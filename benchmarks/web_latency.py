@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 worst = max(worst, p95)
                 print(f"{name:<12} {statistics.median(times):>8.1f} {p95:>8.1f} {max(times):>8.1f}")
             cold = []
+            client.headers["x-csrf-token"] = client.get("/api/session").json()["csrf"]  # as the app's pages send it
             for _ in range(args.writes):  # after a write every cache is stale: the first dashboard recomputes
                 candidates = client.get("/api/review-queue", params={"limit": 1}).json()["claims"]
                 if not candidates:
