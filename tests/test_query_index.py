@@ -119,3 +119,39 @@ def test_public_figures_are_the_plain_answers_over_the_public_claims(store):
         for cc in ("IT", "FR"):
             assert query.explain_country(public, cc, as_of=as_of) == query.explain_country(plain, cc, as_of=as_of)
     assert public.find_claims(status="candidate") == [] and public.count_claims(status="rejected") == 0
+
+
+def test_writes_that_leave_the_accepted_claims_alone_keep_the_index(store):
+    """Ingesting candidates and rejecting them (most writes of a large record) keep the
+    index; accepting a claim, or taking back one the index reads, makes a new one."""
+    as_of = dt.date(2024, 1, 1)
+    before = query.tally(store, as_of=as_of, history=True)
+    kept = index.indexed(store, None, query.ANY_GRADE)
+    new = {"predicate": "station.location", "subject": {"type": "station"},
+           "object": {"type": "place", "country": "PT", "locality": "Porto"},
+           "said_by": {"name": "A newspaper", "country": None}, "confidence": 0.5,
+           "source": {"title": "Report on Porto", "published": "2023-03-01"}}
+    store.import_claims(enumerate([new], 1), origin="t")  # a candidate
+    [candidate] = store.claims(status="candidate", country="PT", predicate="station.location")[:1]
+    store.review([candidate["id"]], "rejected")
+    assert index.indexed(store, None, query.ANY_GRADE) is kept
+    assert query.tally(store, as_of=as_of, history=True) == before
+    index.clear()  # made afresh, the index agrees
+    assert query.tally(store, as_of=as_of, history=True) == before
+    kept = index.indexed(store, None, query.ANY_GRADE)
+
+    store.review([candidate["id"]], "accepted")
+    assert index.indexed(store, None, query.ANY_GRADE) is not kept
+    after = query.tally(store, as_of=as_of, history=True)
+    assert candidate["id"] in after["documented"]["claim_ids_by_country"]["PT"]
+    kept = index.indexed(store, None, query.ANY_GRADE)
+    store.review([candidate["id"]], "rejected")  # a claim the index reads, taken back
+    assert index.indexed(store, None, query.ANY_GRADE) is not kept
+    assert query.tally(store, as_of=as_of, history=True) == before
+
+
+def test_the_index_keeps_the_timeline_claims_of_the_plain_store(store):
+    idx = index.indexed(store, None, query.ANY_GRADE)
+    for prefixes in (("response.", "cooperation."), ("count.stations",), ("station.opened", "station.closed")):
+        plain = [c["id"] for c in store.claims(status="accepted") if c["predicate"].startswith(prefixes)]
+        assert [c["id"] for c in idx.accepted(prefixes)] == plain and plain

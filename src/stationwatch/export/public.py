@@ -219,6 +219,12 @@ class PublicReader:
     def ledger_head(self):
         return self.store.ledger_head()
 
+    def ledger_entry(self, seq: int):
+        return self.store.ledger_entry(seq)
+
+    def ledger_since(self, seq: int, **kw):
+        return self.store.ledger_since(seq, **kw)
+
     def judgements(self, **kw):
         return self.store.judgements(**kw)
 

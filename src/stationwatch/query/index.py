@@ -29,6 +29,7 @@ from .. import dates, stations
 from ..model import canonical_json
 
 RELEVANT = ("station.", "count.", "network.")
+EVENTS = ("response.", "cooperation.")  # kept too (slim), for the web app's timelines
 _SOURCE_KEEP = ("title", "publisher", "url", "published")
 _FAR = dt.date.max
 
@@ -69,11 +70,13 @@ class _StationIndex:
 
 
 class TallyIndex:
-    def __init__(self, claims: list[dict], judgements: list[dict] | None, others: dict[str, list] | None = None):
+    def __init__(self, claims: list[dict], judgements: list[dict] | None, others: dict[str, list] | None = None,
+                 events: list[dict] | None = None):
         from . import claim_start
         start = {c["id"]: claim_start(c) for c in claims}
         end = {c["id"]: dates.end_of(c["valid"]["to"]) for c in claims}
         self.start = start
+        self.claims, self.events = claims, events or []
         station_claims = [c for c in claims if c["predicate"].startswith("station.")]
         self.stations = [_Station.of(s) for s in stations.group(station_claims, judgements)]
         denied: dict[str, list] = defaultdict(list)
@@ -224,6 +227,17 @@ class TallyIndex:
     def other_ids(self, country: str, as_of: dt.date) -> list[str]:
         return [cid for b, cid in self.others.get(country, ()) if b <= as_of]
 
+    def accepted(self, prefixes: tuple[str, ...]) -> list[dict]:
+        """The index's slim claims (station, count, network, response and cooperation claims)
+        whose predicate starts with one of `prefixes`, in store order within each kind."""
+        return [c for c in chain(self.claims, self.events) if c["predicate"].startswith(prefixes)]
+
+    def holds(self, claim_id: str) -> bool:
+        """Does any figure or explanation of this index read the claim?"""
+        if not hasattr(self, "_other_ids"):
+            self._other_ids = {cid for pairs in self.others.values() for _, cid in pairs}
+        return claim_id in self.start or claim_id in self._other_ids
+
 
 class _Figure:
     """One figure (a value a speaker gave for a predicate and scope) and the claims giving it."""
@@ -303,25 +317,71 @@ def _version(store) -> tuple:
 
 def _build(store, known_at, grades) -> TallyIndex:
     from . import _about_country, claim_start
-    relevant, others = [], defaultdict(list)
+    relevant, others, events = [], defaultdict(list), []
     for c in store.iter_claims(status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
                                max_credibility=grades.max_credibility):
         if c["predicate"].startswith(RELEVANT):
             relevant.append(slim(c))
+        elif c["predicate"].startswith(EVENTS):
+            events.append(slim(c))
         if not c["predicate"].startswith(("station.", "count.")):
             for cc in {(c.get(p) or {}).get("country") for p in ("subject", "object", "scope")} - {None}:
                 if _about_country(c, cc):
                     others[cc].append((claim_start(c), c["id"]))
-    return TallyIndex(relevant, store.judgements(), dict(others))
+    return TallyIndex(relevant, store.judgements(), dict(others), events)
+
+
+# Writes that never change which claims an index reads. An accepted claim recorded, a
+# review decision about a claim the index holds or one that accepts, a people's judgement,
+# anything unknown: those do. Grades matter to an index that filters by them; the register
+# of names to protect, to the public view's.
+_NEUTRAL = frozenset({"document.stored", "capture.stored", "source.recorded", "user.added", "user.changed",
+                      "secret.created"})
+CARRY_LIMIT = 10_000  # ledger entries read to decide; past that the index is rebuilt
+
+
+def _changes_index(entry: dict, index: TallyIndex, *, public: bool, graded: bool) -> bool:
+    event, payload = entry["event"], entry["payload"]
+    if event in _NEUTRAL:
+        return False
+    if event in ("sensitive.added", "sensitive.removed"):
+        return public
+    if event in ("claim.graded", "source.graded"):
+        return graded
+    if event == "claim.recorded":
+        return payload.get("status") == "accepted"
+    if event == "claim.reviewed":
+        return payload.get("status") == "accepted" or index.holds(entry["ref"])
+    return True
+
+
+def _carries_over(store, old: tuple, new: tuple, index: TallyIndex, key: tuple) -> bool:
+    """Whether `index`, made at version `old`, is also the index at `new`: the ledger between
+    them is the one the index was made on, extended by writes that leave its claims alone
+    (ingesting candidates, rejecting them, accounts). Most writes of a large record are those."""
+    (old_seq, old_hash), (new_seq, new_hash) = old, new
+    if not old_seq or new_seq <= old_seq or new_seq - old_seq > CARRY_LIMIT:
+        return False
+    first = store.ledger_entry(old_seq)
+    if first is None or first["hash"] != old_hash:
+        return False
+    entries = [e for e in store.ledger_since(old_seq, limit=new_seq - old_seq) if e["seq"] <= new_seq]
+    if len(entries) != new_seq - old_seq or entries[-1]["hash"] != new_hash:
+        return False
+    from . import ANY_GRADE
+    public, graded = bool(getattr(store, "public", False)), key[2] != ANY_GRADE
+    return not any(_changes_index(e, index, public=public, graded=graded) for e in entries)
 
 
 def indexed(store, known_at: dt.date | None, grades) -> TallyIndex:
-    """The index of `store` at its current version, built on first use and kept."""
+    """The index of `store` at its current version, built on first use and kept; carried over
+    to a new version when the writes since leave its claims as they were."""
     key = (store.url, known_at, grades)
     version = _version(store)
     with _lock:
         hit = _cache.get(key)
-        if hit and hit[0] == version:
+        if hit and (hit[0] == version or _carries_over(store, hit[0], version, hit[1], key)):
+            _cache[key] = (version, hit[1])
             _cache.move_to_end(key)
             return hit[1]
         index = _build(store, known_at, grades)

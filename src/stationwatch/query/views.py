@@ -16,7 +16,6 @@ decision shows in the figures at once. The public (protected) view reads the sto
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
@@ -27,9 +26,9 @@ from ..export.public import NO_NAMES, PublicReader, Redactor
 from ..model import canonical_json, country_name
 from ..store import Store, claim_country
 from . import ANY_GRADE, claim_start, in_effect, speaker, tally
-from .index import indexed, quiet_gc, slim
+from .index import EVENTS, indexed
 
-RESPONSE_PREFIXES = ("response.", "cooperation.")
+RESPONSE_PREFIXES = EVENTS  # government responses and cooperation: the timelines' events
 
 
 def today() -> dt.date:
@@ -139,14 +138,9 @@ def full_claims(snap: Snapshot, ids: list[str]) -> dict[str, dict]:
 
 def accepted_of(snap: Snapshot, known_at: dt.date | None, prefixes: tuple[str, ...]) -> list[dict]:
     """The accepted claims whose predicate starts with one of `prefixes`, known by known_at,
-    in the index's slim form (no excerpts: pages that print them fetch them, `full_claims`)."""
-    def compute():
-        with quiet_gc:
-            out = [slim(c) for c in snap.reader.iter_claims(status="accepted", known_at=known_at,
-                                                            predicate_prefixes=prefixes)]
-        gc.freeze()  # long-lived, cycle-free: keep the collector from walking them again (as the index does)
-        return out
-    return snap.memo(("accepted", known_at, prefixes), compute)
+    in the index's slim form (no excerpts: pages that print them fetch them, `full_claims`).
+    Only what the index keeps: station, count, network, response and cooperation claims."""
+    return snap.memo(("accepted", known_at, prefixes), lambda: _index(snap, known_at).accepted(prefixes))
 
 
 def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:

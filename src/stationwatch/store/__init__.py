@@ -598,6 +598,15 @@ class Store(AccountsMixin):
             row = conn.execute(select(ledger_t).where(ledger_t.c.seq == seq)).mappings().first()
             return dict(row) if row else None
 
+    def ledger_since(self, seq: int, *, limit: int = 10_000) -> list[dict]:
+        """Ledger entries numbered above `seq`, oldest first, at most `limit`, payloads decoded."""
+        import json
+
+        from .schema import ledger as ledger_t
+        q = select(ledger_t).where(ledger_t.c.seq > seq).order_by(ledger_t.c.seq).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r, payload=json.loads(r["payload"])) for r in conn.execute(q).mappings()]
+
     def ledger_entries(self, *, before: int | None = None, limit: int = 500) -> list[dict]:
         """Ledger entries, newest first (those numbered below `before`), payloads decoded:
         what the audit page shows."""
