@@ -119,6 +119,23 @@ class TallyIndex:
         self._json_memo: dict[tuple, dict] = {}
         self._network_starts = sorted(b for b, _ in self.network)
         self._network_memo: dict[int, list[str]] = {}
+        self._answers: OrderedDict[tuple, object] = OrderedDict()
+        self._answers_lock = threading.Lock()
+
+    ANSWERS = 2048  # answers memoized on the index (web views), least recently used dropped first
+
+    def memo(self, key: tuple, compute):
+        """An answer made from this index alone, kept as long as the index (LRU)."""
+        with self._answers_lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        value = compute()
+        with self._answers_lock:
+            self._answers[key] = value
+            while len(self._answers) > self.ANSWERS:
+                self._answers.popitem(last=False)
+        return value
 
     # -- per as-of date --------------------------------------------------------------------
 

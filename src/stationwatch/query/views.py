@@ -113,8 +113,14 @@ def _index(snap: Snapshot, known_at: dt.date | None):
     return indexed(snap.reader, known_at, ANY_GRADE)
 
 
+def figures(snap: Snapshot, known_at: dt.date | None, key: tuple, compute: Callable[[], object]):
+    """An answer made only from the index's claims, memoized on the index: it outlives the
+    snapshot when the index is carried over a write that leaves its claims alone."""
+    return _index(snap, known_at).memo(key, compute)
+
+
 def cached_tally(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, history: bool = False) -> dict:
-    return snap.memo(("tally", as_of, known_at, history),
+    return figures(snap, known_at, ("tally", as_of, known_at, history),
                      lambda: tally(snap.reader, as_of=as_of, known_at=known_at, history=history))
 
 
@@ -127,7 +133,7 @@ def states(snap: Snapshot, as_of: dt.date, known_at: dt.date | None):
     """The station states `query.tally` computes for the same dates: stations merged and
     split by the judgements, as the CLI's. Their claims are the index's slim ones (no
     excerpts); pages that print claims fetch them (`full_claims`)."""
-    return snap.memo(("states", as_of, known_at), lambda: _index(snap, known_at).states(as_of))
+    return figures(snap, known_at, ("states", as_of, known_at), lambda: _index(snap, known_at).states(as_of))
 
 
 def full_claims(snap: Snapshot, ids: list[str]) -> dict[str, dict]:
@@ -140,7 +146,7 @@ def accepted_of(snap: Snapshot, known_at: dt.date | None, prefixes: tuple[str, .
     """The accepted claims whose predicate starts with one of `prefixes`, known by known_at,
     in the index's slim form (no excerpts: pages that print them fetch them, `full_claims`).
     Only what the index keeps: station, count, network, response and cooperation claims."""
-    return snap.memo(("accepted", known_at, prefixes), lambda: _index(snap, known_at).accepted(prefixes))
+    return figures(snap, known_at, ("accepted", known_at, prefixes), lambda: _index(snap, known_at).accepted(prefixes))
 
 
 def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:
@@ -177,7 +183,7 @@ def markers(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: s
             (points.append(p) if p else unplaced.append(st.station.label))
         geo.spread(points)
         return {"points": points, "unplaced": unplaced}
-    return snap.memo(("markers", as_of, known_at, country), compute)
+    return figures(snap, known_at, ("markers", as_of, known_at, country), compute)
 
 
 def country_rows(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -207,7 +213,7 @@ def country_rows(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> li
                 if e["predicate"] not in r["responses"]:
                     r["responses"].append(e["predicate"])
         return sorted(rows.values(), key=lambda r: (-r["documented"], r["name"]))
-    return snap.memo(("country_rows", as_of, known_at), compute)
+    return figures(snap, known_at, ("country_rows", as_of, known_at), compute)
 
 
 # -- timelines ---------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def responses(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country:
                                          "claims": []})
             e["claims"].append(c)
         return sorted(grouped.values(), key=lambda e: (dates.start_of(e["date"]), e["name"], e["predicate"]))
-    return snap.memo(("responses", as_of, known_at, country), compute)
+    return figures(snap, known_at, ("responses", as_of, known_at, country), compute)
 
 
 def reported_series(snap: Snapshot, as_of: dt.date, known_at: dt.date | None,
@@ -257,7 +263,7 @@ def reported_series(snap: Snapshot, as_of: dt.date, known_at: dt.date | None,
                    "sources": sorted({x["source"]["publisher"] or x["source"]["title"] or "" for x in cs})}
                   for (who, value, q, when), cs in groups.items()]
         return sorted(points, key=lambda p: (p["start"], p["said_by"], p["value"]))
-    return snap.memo(("series", as_of, known_at, predicate, country), compute)
+    return figures(snap, known_at, ("series", as_of, known_at, predicate, country), compute)
 
 
 def station_events(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -270,7 +276,7 @@ def station_events(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> 
                 out.append({"date": event_date(c), "predicate": c["predicate"], "country": cc,
                             "locality": loc, "operator": stations.operator_of(c), "claim": c})
         return sorted(out, key=lambda e: dates.start_of(e["date"]))
-    return snap.memo(("station_events", as_of, known_at), compute)
+    return figures(snap, known_at, ("station_events", as_of, known_at), compute)
 
 
 def timeline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: str | None = None) -> list[dict]:
@@ -285,7 +291,7 @@ def timeline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: 
             if country is None or e["country"] == country:
                 items.append({"date": e["date"], "type": "station", "event": e})
         return sorted(items, key=lambda i: dates.start_of(i["date"]))
-    return snap.memo(("timeline", as_of, known_at, country), compute)
+    return figures(snap, known_at, ("timeline", as_of, known_at, country), compute)
 
 
 # -- one station, one country ------------------------------------------------------------
@@ -336,13 +342,12 @@ def _station_candidates(snap: Snapshot, country: str) -> list[dict]:
 
 def network_denials(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, limit: int = 20) -> tuple[int, list]:
     """(how many, the `limit` latest) denials of the network as a whole in force on as_of."""
-    ids = cached_tally(snap, as_of, known_at)["contested_network"]
-
     def compute():
-        by_id = full_claims(snap, ids)
-        shown = sorted(by_id.values(), key=claim_start, reverse=True)[:limit]
-        return len(ids), shown
-    return snap.memo(("network", as_of, known_at, limit), compute) if ids else (0, [])
+        live = _index(snap, known_at).network_denials(as_of)
+        latest = sorted(live, key=claim_start, reverse=True)[:limit]
+        by_id = full_claims(snap, [c["id"] for c in latest])
+        return len(live), [by_id[c["id"]] for c in latest if c["id"] in by_id]
+    return snap.memo(("network", as_of, known_at, limit), compute)
 
 
 def _at_place(station: stations.Station, country: str | None, locality: str | None) -> bool:
@@ -360,7 +365,7 @@ def _station_facts(snap: Snapshot, known_at: dt.date | None) -> dict[str, tuple]
             first = min((c["source"]["published"] for c in cs), key=dates.start_of, default=None)
             out[st.station.id] = (first, sorted({speaker(c) for c in cs}))
         return out
-    return snap.memo(("station_facts", known_at), compute)
+    return figures(snap, known_at, ("station_facts", known_at), compute)
 
 
 def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -379,7 +384,7 @@ def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -
                          "status": "closed" if st.closed_by else "operating", "contested": bool(st.denied_by),
                          "claims": len(s.claims), "speakers": speakers, "first_reported": first})
         return sorted(rows, key=lambda r: (r["name"], r["locality"] or "", r["operator"] or ""))
-    return snap.memo(("register", as_of, known_at), compute)
+    return figures(snap, known_at, ("register", as_of, known_at), compute)
 
 
 def country_detail(snap: Snapshot, country: str, as_of: dt.date, known_at: dt.date | None) -> dict:

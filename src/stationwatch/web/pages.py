@@ -202,7 +202,7 @@ def dashboard(request: Request, w: WhenDep):
     t = views.cached_tally(snap, w.as_of, w.known_at)
     series = views.reported_series(snap, w.as_of, w.known_at)
     resp = views.responses(snap, w.as_of, w.known_at)
-    chart = snap.memo(("chart", w.as_of, w.known_at), lambda: charts.count_chart(
+    chart = views.figures(snap, w.known_at, ("chart", w.as_of, w.known_at), lambda: charts.count_chart(
         [p for p in series if isinstance(p["value"], int)],
         [dict(e, start=dates.start_of(e["date"])) for e in resp], w.as_of))
     # figures for one country live in the by-country table and on country pages
