@@ -93,8 +93,9 @@ def check_credibility(grade: object) -> int | None:
     if isinstance(grade, bool) or not isinstance(grade, int) or grade not in CREDIBILITY:
         raise InvalidClaim(f"credibility {grade!r} is not an integer 1-6")
     return grade
+PERSON = "person"  # the entity and speaker type the public view leaves out
 ENTITY_TYPES = frozenset({"station", "network", "place", "authority", "government", "incident",
-                          "organization", "person"})
+                          "organization", PERSON})
 # Codes in wide use that ISO has not (yet) assigned.
 _EXTRA_COUNTRIES = {"XK": "Kosovo"}
 

@@ -25,9 +25,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import unquote
 
-from ..model import source_id
+from ..model import PERSON, source_id
 
-PERSON = "person"
 REDACTED = "[person]"
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff]")
@@ -200,8 +199,9 @@ def public_claims(claims: Iterable[dict], redactor: Redactor | None = None) -> l
 
 
 class PublicReader:
-    """A store as the public view reads it: the read side of `Store` (`iter_claims`, `claims`,
-    `find_claims`, `count_claims`, `source_rows`, `claim`, `judgements`, `ledger_head`), over
+    """A store as the public view reads it: the read side of `Store` the query layer and the
+    web views use (`iter_claims`, `find_claims`, `count_claims`, `claim_heads`, `source_rows`,
+    `judgements`, the ledger), over
     public claims only, redacted. The store selects them in SQL (`public_speakers`: the
     speakers whose names are registered to protect), and every claim is checked again with
     `is_public` before it leaves, so the two rules cannot drift apart unnoticed.
@@ -242,9 +242,6 @@ class PublicReader:
         f = self._filters(status, filters)
         return iter(()) if f is None else self._shown(self.store.iter_claims(**f))
 
-    def claims(self, *, status: str | None = None, **filters) -> list[dict]:
-        return list(self.iter_claims(status=status, **filters))
-
     def find_claims(self, *, status: str | None = None, order: str = "stored", limit: int | None = None,
                     offset: int = 0, **filters) -> list[dict]:
         f = self._filters(status, filters)
@@ -272,10 +269,6 @@ class PublicReader:
             shown["id"] = source_id(shown)  # as the redacted claims' sources give it, for their links
             out.append(shown)
         return out
-
-    def claim(self, claim_id: str) -> dict | None:
-        found = self.find_claims(ids=[claim_id])
-        return found[0] if found else None
 
 
 def public_filter(store):

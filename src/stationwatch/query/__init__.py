@@ -177,7 +177,8 @@ def tally(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | Non
     return out
 
 
-def _full_claims(store: Store, ids: list[str]) -> dict[str, dict]:
+def full_claims(store: Store, ids: list[str]) -> dict[str, dict]:
+    """Claims by id, as `store` (or a reader over one) gives them."""
     from .index import quiet_gc
     wanted = list(dict.fromkeys(ids))
     with quiet_gc:
@@ -192,7 +193,7 @@ def station_list(store: Store, *, country: str | None = None, as_of: dt.date | N
         from .index import indexed
         states = indexed(store, known_at, grades).states(as_of, country.upper() if country else None)
         states = [st for st in states if st.present or st.closed_by]
-        by_id = _full_claims(store, [i for st in states for i in st.station.claim_ids])
+        by_id = full_claims(store, [i for st in states for i in st.station.claim_ids])
     else:
         claims = accepted(store, known_at, grades)
         by_id = {c["id"]: c for c in claims}
@@ -218,7 +219,7 @@ def station_detail(store: Store, station_id: str, *, as_of: dt.date | None = Non
         st = indexed(store, known_at, grades).state(station_id, as_of)
         if st is None:
             return None
-        by_id = _full_claims(store, st.station.claim_ids)
+        by_id = full_claims(store, st.station.claim_ids)
         claims = [by_id[i] for i in st.station.claim_ids]
     else:
         found = [s for s in station_states(accepted(store, known_at, grades), as_of, store.judgements())
@@ -244,7 +245,7 @@ def explain_country(store: Store, country: str, *, as_of: dt.date | None = None,
             current, superseded = idx.reported(as_of)
         current, superseded = [f for f in current if in_country(f)], [f for f in superseded if in_country(f)]
         other_ids = idx.other_ids(country, as_of)
-        by_id = _full_claims(store, [i for st in states for i in st.station.claim_ids] + other_ids
+        by_id = full_claims(store, [i for st in states for i in st.station.claim_ids] + other_ids
                              + [i for f in current + superseded for i in f["claim_ids"]])
         others = [by_id[i] for i in other_ids]
         station_claims = lambda st: [by_id[i] for i in st.station.claim_ids]

@@ -119,23 +119,11 @@ class TallyIndex:
         self._json_memo: dict[tuple, dict] = {}
         self._network_starts = sorted(b for b, _ in self.network)
         self._network_memo: dict[int, list[str]] = {}
-        self._answers: OrderedDict[tuple, object] = OrderedDict()
-        self._answers_lock = threading.Lock()
-
-    ANSWERS = 2048  # answers memoized on the index (web views), least recently used dropped first
+        self._answers = Answers(2048)
 
     def memo(self, key: tuple, compute):
-        """An answer made from this index alone, kept as long as the index (LRU)."""
-        with self._answers_lock:
-            if key in self._answers:
-                self._answers.move_to_end(key)
-                return self._answers[key]
-        value = compute()
-        with self._answers_lock:
-            self._answers[key] = value
-            while len(self._answers) > self.ANSWERS:
-                self._answers.popitem(last=False)
-        return value
+        """An answer made from this index alone (web views), kept as long as the index."""
+        return self._answers.get(key, compute)
 
     # -- per as-of date --------------------------------------------------------------------
 
@@ -292,6 +280,28 @@ class _Figure:
         return cs[0][0], min(x[1] for x in cs), self._make(cs)
 
 
+class Answers:
+    """Answers memoized by key, the least recently used dropped first past `size`; safe
+    across threads (two threads may both compute a missing answer; one is kept)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._kept: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute):
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        value = compute()
+        with self._lock:
+            self._kept[key] = value
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+
 class _QuietGC:
     """Cyclic garbage collection paused while a figure is computed from the index.
 
@@ -327,7 +337,8 @@ _lock = threading.Lock()
 CACHE_SIZE = 6
 
 
-def _version(store) -> tuple:
+def version_of(store) -> tuple:
+    """A store's version: the head of its evidence ledger, which every write moves."""
     head = store.ledger_head()
     return (head["seq"], head["hash"]) if head else (0, None)
 
@@ -394,7 +405,7 @@ def indexed(store, known_at: dt.date | None, grades) -> TallyIndex:
     """The index of `store` at its current version, built on first use and kept; carried over
     to a new version when the writes since leave its claims as they were."""
     key = (store.url, known_at, grades)
-    version = _version(store)
+    version = version_of(store)
     with _lock:
         hit = _cache.get(key)
         if hit and (hit[0] == version or _carries_over(store, hit[0], version, hit[1], key)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,8 +25,8 @@ from .. import dates, geo, stations
 from ..export.public import NO_NAMES, PublicReader, Redactor
 from ..model import canonical_json, country_name
 from ..store import Store, claim_country
-from . import ANY_GRADE, claim_start, in_effect, speaker, tally
-from .index import EVENTS, indexed
+from . import ANY_GRADE, claim_start, full_claims, in_effect, speaker, tally
+from .index import EVENTS, Answers, indexed, version_of
 
 RESPONSE_PREFIXES = EVENTS  # government responses and cooperation: the timelines' events
 
@@ -51,22 +51,10 @@ class Snapshot:
         self.store = store
         self.public = public
         self.redactor = redactor
-        self._memo: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    MEMO_SIZE = 4096  # answers kept per snapshot, least recently used dropped first
+        self._answers = Answers(4096)
 
     def memo(self, key: tuple, compute: Callable[[], object]):
-        with self._lock:
-            if key in self._memo:
-                self._memo.move_to_end(key)
-                return self._memo[key]
-        value = compute()
-        with self._lock:
-            self._memo[key] = value
-            while len(self._memo) > self.MEMO_SIZE:
-                self._memo.popitem(last=False)
-        return value
+        return self._answers.get(key, compute)
 
     def claim(self, claim_id: str) -> dict | None:
         """One claim by its full id (None if this reader may not see it)."""
@@ -88,12 +76,8 @@ class Views:
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
 
-    def version(self) -> object:
-        head = self.store.ledger_head()
-        return (head["seq"], head["hash"]) if head else (0, None)
-
     def snapshot(self) -> Snapshot:
-        version = self.version()
+        version = version_of(self.store)
         snap = self._snap
         if snap is not None and snap.version == version:
             return snap
@@ -134,12 +118,6 @@ def states(snap: Snapshot, as_of: dt.date, known_at: dt.date | None):
     split by the judgements, as the CLI's. Their claims are the index's slim ones (no
     excerpts); pages that print claims fetch them (`full_claims`)."""
     return figures(snap, known_at, ("states", as_of, known_at), lambda: _index(snap, known_at).states(as_of))
-
-
-def full_claims(snap: Snapshot, ids: list[str]) -> dict[str, dict]:
-    """Claims as the reader sees them, by id."""
-    wanted = list(dict.fromkeys(ids))
-    return {c["id"]: c for c in snap.reader.iter_claims(ids=wanted)} if wanted else {}
 
 
 def accepted_of(snap: Snapshot, known_at: dt.date | None, prefixes: tuple[str, ...]) -> list[dict]:
@@ -308,7 +286,7 @@ def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt
             return None
         s = st.station
         ids = list(dict.fromkeys(s.claim_ids + [d["id"] for d in st.denied_by]))
-        by_id = full_claims(snap, ids)
+        by_id = full_claims(snap.reader, ids)
         claims = [by_id[i] for i in ids if i in by_id]
         own = [by_id[i] for i in s.claim_ids if i in by_id]
         grouped: dict[str, list[dict]] = defaultdict(list)
@@ -317,7 +295,7 @@ def station_detail(snap: Snapshot, station_id: str, as_of: dt.date, known_at: dt
         order = sorted(grouped, key=lambda p: (GROUP_ORDER.index(p) if p in GROUP_ORDER else 99, p))
         loc = geo.locate(s.country, s.locality)
         # candidates about this station's place, compared as places (Milano is Milan)
-        pending = list(full_claims(snap, [c["id"] for c in _station_candidates(snap, s.country)
+        pending = list(full_claims(snap.reader, [c["id"] for c in _station_candidates(snap, s.country)
                                           if _at_place(s, *stations.place_of(c))]).values())
         return {"id": s.id, "label": s.label, "country": s.country, "locality": s.locality,
                 "operator": s.operator, "present": st.present,
@@ -345,7 +323,7 @@ def network_denials(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, li
     def compute():
         live = _index(snap, known_at).network_denials(as_of)
         latest = sorted(live, key=claim_start, reverse=True)[:limit]
-        by_id = full_claims(snap, [c["id"] for c in latest])
+        by_id = full_claims(snap.reader, [c["id"] for c in latest])
         return len(live), [by_id[c["id"]] for c in latest if c["id"] in by_id]
     return snap.memo(("network", as_of, known_at, limit), compute)
 
@@ -406,7 +384,7 @@ def country_detail(snap: Snapshot, country: str, as_of: dt.date, known_at: dt.da
         register = [r for r in station_register(snap, as_of, known_at) if r["country"] == country]
         other_ids = _index(snap, known_at).other_ids(country, as_of)
         events = responses(snap, as_of, known_at, country)
-        by_id = full_claims(snap, other_ids + [c["id"] for e in events for c in e["claims"]])
+        by_id = full_claims(snap.reader, other_ids + [c["id"] for e in events for c in e["claims"]])
         others = [by_id[i] for i in other_ids if i in by_id and not by_id[i]["predicate"].startswith(RESPONSE_PREFIXES)]
         # the country page prints each response's claims whole
         events = [dict(e, claims=[by_id.get(c["id"], c) for c in e["claims"]]) for e in events]

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, and_, exc, func, or_, select
 
 from .. import dates, stations
-from ..model import (REVIEW_STATUSES, InvalidClaim, check_credibility, check_excerpt_against,
+from ..model import (PERSON, REVIEW_STATUSES, InvalidClaim, check_credibility, check_excerpt_against,
                      check_reliability, claim_id, source_id, validate_claim)
 from . import dialect, ledger
 from .accounts import AccountsMixin
@@ -600,22 +600,20 @@ class Store(AccountsMixin):
 
     def ledger_since(self, seq: int, *, limit: int = 10_000) -> list[dict]:
         """Ledger entries numbered above `seq`, oldest first, at most `limit`, payloads decoded."""
-        import json
-
         from .schema import ledger as ledger_t
-        q = select(ledger_t).where(ledger_t.c.seq > seq).order_by(ledger_t.c.seq).limit(limit)
-        with self.engine.connect() as conn:
-            return [dict(r, payload=json.loads(r["payload"])) for r in conn.execute(q).mappings()]
+        return self._ledger_rows(select(ledger_t).where(ledger_t.c.seq > seq).order_by(ledger_t.c.seq).limit(limit))
 
     def ledger_entries(self, *, before: int | None = None, limit: int = 500) -> list[dict]:
         """Ledger entries, newest first (those numbered below `before`), payloads decoded:
         what the audit page shows."""
-        import json
-
         from .schema import ledger as ledger_t
         q = select(ledger_t).order_by(ledger_t.c.seq.desc()).limit(limit)
         if before is not None:
             q = q.where(ledger_t.c.seq < before)
+        return self._ledger_rows(q)
+
+    def _ledger_rows(self, q) -> list[dict]:
+        import json
         with self.engine.connect() as conn:
             return [dict(r, payload=json.loads(r["payload"])) for r in conn.execute(q).mappings()]
 
@@ -670,7 +668,6 @@ _SOURCE_FILTERS = ("known_at", "min_reliability", "document", "text")
 def _from_for(filters: dict):
     """The claims table, joined with the sources only where a filter reads them."""
     return _CLAIMS_WITH_SOURCE if any(filters.get(k) for k in _SOURCE_FILTERS) else claims_t
-PERSON = "person"
 
 
 def claim_conditions(engine, *, status=None, predicate=None, predicate_prefix=None, predicate_prefixes=(),

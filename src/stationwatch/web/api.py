@@ -34,7 +34,7 @@ def api_stations(request: Request, w: WhenDep,
     points = {p["id"]: p for p in views.markers(snap, w.as_of, w.known_at)["points"]}
     shown = [st for st in views.states(snap, w.as_of, w.known_at) if (st.present or st.closed_by)
              and not (country and st.station.country != country.upper())]
-    by_id = views.full_claims(snap, [i for st in shown for i in st.station.claim_ids]) if include_claims else {}
+    by_id = views.full_claims(snap.reader, [i for st in shown for i in st.station.claim_ids]) if include_claims else {}
     out = []
     for st in shown:
         row = st.as_json()
