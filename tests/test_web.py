@@ -490,3 +490,18 @@ def test_a_slow_ingest_does_not_hold_up_review_decisions(built):
         while c.get("/api/jobs").json()["pending"]:
             time.sleep(0.05)
         assert c.get("/api/jobs").json()["jobs"][0]["error"] == "gave up"
+
+
+def test_paged_lists_link_their_pages_and_keep_their_filters(client, built, monkeypatch):
+    monkeypatch.setattr(pages, "PAGE", 2)
+    monkeypatch.setattr(pages, "SOURCES_PAGE", 2)
+    total = built["store"].count_claims(status="candidate")
+    assert total > 2
+    html = client.get("/review", params={"order": "asc"}).text
+    assert f"page 1 of {-(-total // 2)}" in html
+    nxt = re.search(r'<a href="([^"]*)">next →</a>', html)[1]
+    assert "page=2" in nxt and "order=asc" in nxt and "← previous" not in html
+    html = client.get(nxt.replace("&amp;", "&")).text
+    assert "page 2 of" in html and re.search(r'<a href="[^"]*page=1[^"]*">← previous</a>', html)
+    html = client.get("/sources").text
+    assert "page 1 of" in html and re.search(r'<a href="[^"]*page=2[^"]*">next →</a>', html)
