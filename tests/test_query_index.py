@@ -155,3 +155,71 @@ def test_the_index_keeps_the_timeline_claims_of_the_plain_store(store):
     for prefixes in (("response.", "cooperation."), ("count.stations",), ("station.opened", "station.closed")):
         plain = [c["id"] for c in store.claims(status="accepted") if c["predicate"].startswith(prefixes)]
         assert [c["id"] for c in idx.accepted(prefixes)] == plain and plain
+
+
+INDEXES = ((None, query.ANY_GRADE), (dt.date(2023, 6, 30), query.ANY_GRADE), (None, query.Grades(max_credibility=3)))
+
+
+def _answers(store, readers) -> list:
+    """What the figures say through every index kept: tallies, station lists and pages,
+    countries explained, timelines."""
+    out = []
+    for reader in readers:
+        for known_at, grades in INDEXES:
+            for as_of in (dt.date(2022, 10, 1), dt.date(2023, 1, 1), dt.date(2024, 6, 1), dt.date(2030, 1, 1)):
+                out.append(query.tally(reader, as_of=as_of, known_at=known_at, history=True, grades=grades))
+                listed = query.station_list(reader, as_of=as_of, known_at=known_at, grades=grades)
+                out.append(listed)
+                out += [query.station_detail(reader, st["id"], as_of=as_of, known_at=known_at, grades=grades)
+                        for st in listed[::7]]
+                out += [query.explain_country(reader, cc, as_of=as_of, known_at=known_at, grades=grades)
+                        for cc in ("IT", "DE", "FR", "NL", "PT", "US")]
+            held = index.indexed(reader, known_at, grades)
+            out.append([c["id"] for c in held.accepted(("response.", "count.", "station.", "network."))])
+    return out
+
+
+def test_an_index_brought_up_to_date_in_place_equals_one_built_afresh(store, monkeypatch):
+    """Accepting, taking back, recording, grading and editing claims bring the kept indexes up
+    to the new version in place, without reading the store again; after every write, in a
+    chain of such updates, the answers are those of indexes built afresh."""
+    builds = []
+    build = index._build
+    monkeypatch.setattr(index, "_build", lambda *a: builds.append(a) or build(*a))
+    readers = lambda: (store, PublicReader(store))
+    _answers(store, readers())
+    by_country = {}
+    for c in store.claims(status="candidate"):
+        by_country.setdefault((c["predicate"].split(".")[0], (c["subject"] or {}).get("country")), c)
+    accepted = store.claims(status="accepted")
+    taken_back = [next(c for c in accepted if c["predicate"] == p) for p in
+                  ("station.location", "station.closed", "count.stations", "network.policing_abroad")]
+    taken_back.append(next(c for c in accepted if c["predicate"].startswith("response.")))
+    new = [{"predicate": "station.closed", "subject": {"type": "station", "country": "IT", "locality": "Prato"},
+            "said_by": {"name": "A newspaper", "country": None}, "valid": {"from": "2023-03-01", "to": None},
+            "source": {"title": "Prato office shut", "published": "2023-03-02"}},
+           {"predicate": "count.stations", "value": 4, "scope": {"country": "FR"}, "qualifier": "at_least",
+            "said_by": {"name": "A newspaper", "country": None},
+            "source": {"title": "Four in France", "published": "2022-12-01"}},
+           {"predicate": "station.location", "subject": {"type": "station"}, "stance": "denies",
+            "object": {"type": "place", "country": "NL", "locality": "Rotterdam"},
+            "said_by": {"name": "Embassy", "country": "CN"},
+            "source": {"title": "Embassy statement", "published": "2022-11-01"}}]
+    writes = [lambda c=c: store.review([c["id"]], "accepted") for c in list(by_country.values())[:6]]
+    writes += [lambda c=c: store.review([c["id"]], "rejected") for c in taken_back]
+    writes += [lambda: store.import_claims(enumerate(new, 1), origin="t", accept=True),
+               lambda: store.grade_claim(accepted[3]["id"], 5),
+               lambda: store.grade_claim(taken_back[0]["id"], 1),
+               lambda: store.review([taken_back[0]["id"]], "accepted"),
+               lambda: store.edit_claim(accepted[10]["id"], {"valid": {"from": "2021-01-01", "to": "2022-12-31"}})]
+    for write in writes:
+        write()
+        builds.clear()
+        in_place = _answers(store, readers())
+        assert builds == []
+        kept = dict(index._cache)
+        index.clear()
+        assert in_place == _answers(store, readers())
+        assert len(builds) == len(INDEXES) * 2
+        index._cache.clear()
+        index._cache.update(kept)

@@ -238,9 +238,14 @@ class PublicReader:
             if is_public(c, self.redactor):
                 yield redact_claim(c, self.redactor)
 
-    def iter_claims(self, *, status: str | None = None, **filters):
+    def iter_claims(self, *, status: str | None = None, keyed: bool = False, **filters):
         f = self._filters(status, filters)
-        return iter(()) if f is None else self._shown(self.store.iter_claims(**f))
+        if f is None:
+            return iter(())
+        if not keyed:
+            return self._shown(self.store.iter_claims(**f))
+        return ((k, redact_claim(c, self.redactor)) for k, c in self.store.iter_claims(keyed=True, **f)
+                if is_public(c, self.redactor))
 
     def find_claims(self, *, status: str | None = None, order: str = "stored", limit: int | None = None,
                     offset: int = 0, **filters) -> list[dict]:

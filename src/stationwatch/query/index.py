@@ -70,56 +70,131 @@ class _StationIndex:
 
 
 class TallyIndex:
-    def __init__(self, claims: list[dict], judgements: list[dict] | None, others: dict[str, list] | None = None,
-                 events: list[dict] | None = None):
+    """The figures' claims of one store version, arranged for any as-of date. Built from the
+    claims in store order (`claims`, `events`, `others`) with every held claim's order key
+    (`keys`), so that `updated` can put a changed claim in its place and rebuild only the
+    parts it touches."""
+
+    def __init__(self, claims: list[dict], keys: dict[str, tuple], judgements: list[dict] | None,
+                 others: dict[str, list] | None = None, events: list[dict] | None = None):
         from . import claim_start
-        start = {c["id"]: claim_start(c) for c in claims}
-        end = {c["id"]: dates.end_of(c["valid"]["to"]) for c in claims}
-        self.start = start
-        self.claims, self.events = claims, events or []
-        station_claims = [c for c in claims if c["predicate"].startswith("station.")]
-        self.stations = [_Station.of(s) for s in stations.group(station_claims, judgements)]
-        denied: dict[str, list] = defaultdict(list)
-        for d in station_claims:
-            if d["stance"] == "denies" and stations.is_station_claim(d):
-                for s in stations.stations_denied_by(d, self.stations):
-                    denied[s.id].append((start[d["id"]], d))
-        self.by_station: list[_StationIndex] = []
-        for s in self.stations:
-            ev = sorted(((start[c["id"]], end[c["id"]] or _FAR) for c in s.claims
-                         if c["predicate"] != "station.closed"), key=lambda x: x[0])
-            running, max_end = dt.date.min, []
-            for _, e in ev:
-                running = max(running, e)
-                max_end.append(running)
-            closures = [(start[c["id"]], c) for c in s.claims if c["predicate"] == "station.closed"]
-            self.by_station.append(_StationIndex(s, [b for b, _ in ev], max_end, closures, denied[s.id]))
-        self.network = [(start[c["id"]], c) for c in claims if c["stance"] == "denies"
-                        and (c["predicate"] == "network.policing_abroad"
-                             or (c["predicate"].startswith("station.") and not stations.is_station_claim(c)))]
-        # reported figures: (speaker, predicate, scope) -> (value, qualifier) -> claims, in claim order
-        from . import speaker
-        groups: dict[tuple, dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
-        for i, c in enumerate(claims):
-            if c["predicate"].startswith("count.") and c["stance"] == "asserts":
-                key = (speaker(c), c["predicate"], canonical_json(c["scope"] or {}))
-                v = c["value"]
-                v = v if v is None or isinstance(v, (bool, int, float, str)) else canonical_json(v)
-                groups[key][(v, c["qualifier"])].append((i, start[c["id"]], end[c["id"]] or _FAR, c))
-        self.groups = []
-        for (who, predicate, _), figs in groups.items():
-            figures = [_Figure(who, predicate, f) for f in figs.values()]
-            opening = None
-            if all(f.open for f in figures):
-                ordered = sorted(figures, key=lambda f: f.starts[0])
-                opening = ([f.starts[0] for f in ordered], ordered)
-            self.groups.append((who, predicate, figures, opening))
-        self.others = others or {}
+        self.claims, self.events, self.others, self.keys = claims, events or [], others or {}, keys
+        self.judgements = judgements
+        self.start = {c["id"]: claim_start(c) for c in claims}
+        self.end = {c["id"]: dates.end_of(c["valid"]["to"]) for c in claims}
+        self.station_claims: dict[str | None, list[dict]] = defaultdict(list)
+        for c in claims:
+            if c["predicate"].startswith("station."):
+                self.station_claims[stations.place_of(c)[0]].append(c)
+        found: dict[str, list] = defaultdict(list)
+        for s in stations.group([c for c in claims if c["predicate"].startswith("station.")], judgements):
+            found[s.country].append(_Station.of(s))
+        # a person may merge stations of two countries; then no country's stations can be
+        # regrouped alone, and every change rebuilds
+        self.linked = any(stations.place_of(c)[0] != cc for cc, ss in found.items() for s in ss for c in s.claims)
+        self.parts = {cc: self._station_part(ss, self.station_claims.get(cc, ())) for cc, ss in found.items()}
+        self.network = [(self.start[c["id"]], c) for c in claims if _network_denial(c)]
+        entries: dict[tuple, list] = defaultdict(list)
+        for c in claims:
+            if _reported(c):
+                entries[_group_key(c)].append(self._entry(c))
+        self.groups = {g: _group(g, es) for g, es in entries.items()}
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """What is derived from the parts, and the memos, empty."""
+        self.stations = [s for cc in sorted(self.parts) for s in self.parts[cc][0]]
+        self.by_station: list[_StationIndex] = [si for cc in sorted(self.parts) for si in self.parts[cc][1]]
+        self._by_id = {si.station.id: si for si in self.by_station}
         self._ids_memo: dict[tuple, list[str]] = {}
         self._json_memo: dict[tuple, dict] = {}
         self._network_starts = sorted(b for b, _ in self.network)
         self._network_memo: dict[int, list[str]] = {}
         self._answers = Answers(2048)
+
+    def _entry(self, c: dict) -> tuple:
+        return (self.keys[c["id"]], self.start[c["id"]], self.end[c["id"]] or _FAR, c)
+
+    def _station_part(self, found: list[stations.Station], claims) -> tuple[list, list]:
+        """One country's stations and their indexes: evidence by date, closures, denials."""
+        denied: dict[str, list] = defaultdict(list)
+        for d in claims:
+            if d["stance"] == "denies" and stations.is_station_claim(d):
+                for s in stations.stations_denied_by(d, found):
+                    denied[s.id].append((self.start[d["id"]], d))
+        out = []
+        for s in found:
+            ev = sorted(((self.start[c["id"]], self.end[c["id"]] or _FAR) for c in s.claims
+                         if c["predicate"] != "station.closed"), key=lambda x: x[0])
+            running, max_end = dt.date.min, []
+            for _, e in ev:
+                running = max(running, e)
+                max_end.append(running)
+            closures = [(self.start[c["id"]], c) for c in s.claims if c["predicate"] == "station.closed"]
+            out.append(_StationIndex(s, [b for b, _ in ev], max_end, closures, denied[s.id]))
+        return found, out
+
+    # -- a new version from this one -------------------------------------------------------
+
+    def updated(self, fresh: list[tuple[tuple, dict]], touched: set[str]) -> "TallyIndex | None":
+        """This index with the claims `touched` as they are now. `fresh` are those of them that
+        it reads now (accepted, known by its date, of its grades), full claims with their order
+        keys. Only what they touch is made again: the stations of their countries, their
+        reported figures, the network denials, their countries' other claims. None when that
+        cannot be done (stations merged across countries): build afresh."""
+        if self.linked:
+            return None
+        from . import claim_start
+        new = object.__new__(TallyIndex)
+        keys = dict(self.keys)
+        for i in touched:
+            keys.pop(i, None)
+        relevant, events, others = _sort_out(fresh, keys)
+        held = sorted(self.keys[i] for i in touched if i in self.keys)
+        new.keys, new.judgements, new.linked = keys, self.judgements, False
+        new.claims, dropped = _merged(self.claims, _claim_id, self.keys, keys, held, relevant)
+        new.events, _ = _merged(self.events, _claim_id, self.keys, keys, held, events)
+        new.start, new.end = dict(self.start), dict(self.end)
+        for c in dropped:
+            del new.start[c["id"]], new.end[c["id"]]
+        for _, c in relevant:
+            new.start[c["id"]], new.end[c["id"]] = claim_start(c), dates.end_of(c["valid"]["to"])
+        changed = dropped + [c for _, c in relevant]
+        new.station_claims, new.parts = dict(self.station_claims), dict(self.parts)
+        for cc in {stations.place_of(c)[0] for c in changed if c["predicate"].startswith("station.")}:
+            new._regroup(cc, self, held, [(k, c) for k, c in relevant if c["predicate"].startswith("station.")
+                                          and stations.place_of(c)[0] == cc])
+        new.network, _ = _merged(self.network, lambda x: x[1]["id"], self.keys, keys, held,
+                                 [(k, (new.start[c["id"]], c)) for k, c in relevant if _network_denial(c)])
+        new.groups = dict(self.groups)
+        for g in {_group_key(c) for c in changed if _reported(c)}:
+            kept = [x for _, _, figures, _ in [self.groups.get(g, (None, None, [], None))]
+                    for f in figures for x in f.claims if x[3]["id"] not in touched]
+            entries = sorted(kept + [new._entry(c) for _, c in relevant if _reported(c) and _group_key(c) == g],
+                             key=lambda x: x[0])
+            if entries:
+                new.groups[g] = _group(g, entries)
+            else:
+                new.groups.pop(g, None)
+        new.others = {}
+        for cc in set(self.others) | set(others):
+            lst, _ = _merged(self.others.get(cc, []), lambda x: x[1], self.keys, keys, held, others.get(cc, []))
+            if lst:
+                new.others[cc] = lst
+        new._arrange()
+        return new
+
+    def _regroup(self, cc: str | None, old: "TallyIndex", held: list[tuple], added: list[tuple]) -> None:
+        claims, _ = _merged(old.station_claims.get(cc, []), _claim_id, old.keys, self.keys, held, added)
+        if claims:
+            self.station_claims[cc] = claims
+        else:
+            self.station_claims.pop(cc, None)
+        self.parts.pop(cc, None)
+        if cc is not None and claims:
+            found = [_Station.of(s) for s in stations.group(claims, self.judgements)]
+            if found:
+                self.parts[cc] = self._station_part(found, claims)
 
     def memo(self, key: tuple, compute):
         """An answer made from this index alone (web views), kept as long as the index."""
@@ -129,8 +204,6 @@ class TallyIndex:
 
     def state(self, station_id: str, as_of: dt.date):
         """One station's state, by id; None if no station has it."""
-        if not hasattr(self, "_by_id"):
-            self._by_id = {si.station.id: si for si in self.by_station}
         si = self._by_id.get(station_id)
         if si is None:
             return None
@@ -153,7 +226,7 @@ class TallyIndex:
     def reported(self, as_of: dt.date, history: bool = True) -> tuple[list[dict], list[dict]]:
         """`query.reported`: the figures in effect, and (with `history`) those superseded."""
         current, superseded = [], []
-        for who, predicate, figures, opening in self.groups:
+        for who, predicate, figures, opening in self.groups.values():
             if opening is not None and not history:
                 # every figure's claims are open-ended: a figure holds from its earliest claim
                 # on, and the figures in effect are those that started last
@@ -238,17 +311,89 @@ class TallyIndex:
         return [c for c in chain(self.claims, self.events) if c["predicate"].startswith(prefixes)]
 
     def holds(self, claim_id: str) -> bool:
-        """Does any figure or explanation of this index read the claim?"""
-        if not hasattr(self, "_other_ids"):
-            self._other_ids = {cid for pairs in self.others.values() for _, cid in pairs}
-        return claim_id in self.start or claim_id in self._other_ids
+        """Does any figure, explanation or timeline of this index read the claim?"""
+        return claim_id in self.keys
+
+
+def _claim_id(c: dict) -> str:
+    return c["id"]
+
+
+def _merged(items: list, ident, old_keys: dict, new_keys: dict, held: list[tuple], added: list[tuple]):
+    """`items` (in their claims' store order; `ident` gives an item's claim id) without the
+    items of the claims whose old order keys are `held`, and with `added` ((key, item) pairs)
+    in their places; and the items taken out."""
+    out, dropped = list(items), []
+    for k in reversed(held):
+        j = bisect.bisect_left(out, k, key=lambda x: old_keys[ident(x)])
+        if j < len(out) and old_keys[ident(out[j])] == k:
+            dropped.append(out.pop(j))
+    for k, item in sorted(added, key=lambda x: x[0]):
+        out.insert(bisect.bisect_left(out, k, key=lambda x: new_keys[ident(x)]), item)
+    return out, dropped
+
+
+def _sort_out(keyed_claims, keys: dict) -> tuple[list, list, dict]:
+    """Full claims, with their order keys, sorted into what an index holds: the figures'
+    claims and the timelines' events ((key, slim claim) pairs), and per country the other
+    claims about it ((key, (start, id)) pairs). Each held claim's key goes into `keys`."""
+    from . import _about_country, claim_start
+    relevant, events, others = [], [], defaultdict(list)
+    for key, c in keyed_claims:
+        predicate, held = c["predicate"], False
+        if predicate.startswith(RELEVANT):
+            relevant.append((key, slim(c)))
+            held = True
+        elif predicate.startswith(EVENTS):
+            events.append((key, slim(c)))
+            held = True
+        if not predicate.startswith(("station.", "count.")):
+            for cc in {(c.get(p) or {}).get("country") for p in ("subject", "object", "scope")} - {None}:
+                if _about_country(c, cc):
+                    others[cc].append((key, (claim_start(c), c["id"])))
+                    held = True
+        if held:
+            keys[c["id"]] = key
+    return relevant, events, others
+
+
+def _network_denial(c: dict) -> bool:
+    """A denial about the network as a whole (not about one station)."""
+    return c["stance"] == "denies" and (c["predicate"] == "network.policing_abroad" or (
+        c["predicate"].startswith("station.") and not stations.is_station_claim(c)))
+
+
+def _reported(c: dict) -> bool:
+    return c["predicate"].startswith("count.") and c["stance"] == "asserts"
+
+
+def _group_key(c: dict) -> tuple:
+    """A reported figure's group: who gives it, for which predicate and scope."""
+    from . import speaker
+    return (speaker(c), c["predicate"], canonical_json(c["scope"] or {}))
+
+
+def _group(g: tuple, entries: list[tuple]) -> tuple:
+    """A group's figures ((key, start, end, claim) entries in store order, by value given)."""
+    who, predicate, _ = g
+    by_value: dict[tuple, list] = defaultdict(list)
+    for e in entries:
+        v = e[3]["value"]
+        v = v if v is None or isinstance(v, (bool, int, float, str)) else canonical_json(v)
+        by_value[(v, e[3]["qualifier"])].append(e)
+    figures = [_Figure(who, predicate, f) for f in by_value.values()]
+    opening = None
+    if all(f.open for f in figures):
+        ordered = sorted(figures, key=lambda f: f.starts[0])
+        opening = ([f.starts[0] for f in ordered], ordered)
+    return who, predicate, figures, opening
 
 
 class _Figure:
     """One figure (a value a speaker gave for a predicate and scope) and the claims giving it."""
 
     def __init__(self, who: str, predicate: str, claims: list[tuple]):
-        self.who, self.predicate, self.claims = who, predicate, claims  # (index, start, end, claim)
+        self.who, self.predicate, self.claims = who, predicate, claims  # (order key, start, end, claim)
         self.open = all(e is _FAR for _, _, e, _ in claims)
         by_start = sorted(claims, key=lambda x: x[1])
         self.starts = [b for _, b, _, _ in by_start]
@@ -344,78 +489,102 @@ def version_of(store) -> tuple:
 
 
 def _build(store, known_at, grades) -> TallyIndex:
-    from . import _about_country, claim_start
-    relevant, others, events = [], defaultdict(list), []
-    for c in store.iter_claims(status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
-                               max_credibility=grades.max_credibility):
-        if c["predicate"].startswith(RELEVANT):
-            relevant.append(slim(c))
-        elif c["predicate"].startswith(EVENTS):
-            events.append(slim(c))
-        if not c["predicate"].startswith(("station.", "count.")):
-            for cc in {(c.get(p) or {}).get("country") for p in ("subject", "object", "scope")} - {None}:
-                if _about_country(c, cc):
-                    others[cc].append((claim_start(c), c["id"]))
-    return TallyIndex(relevant, store.judgements(), dict(others), events)
+    keys: dict[str, tuple] = {}
+    shared: dict = {}  # one object for each date and source id the keys repeat
+    keyed = ((tuple(shared.setdefault(p, p) for p in k[:2]) + k[2:], c) for k, c in store.iter_claims(
+        keyed=True, status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
+        max_credibility=grades.max_credibility))
+    relevant, events, others = _sort_out(keyed, keys)
+    shared.clear()
+    return TallyIndex([c for _, c in relevant], keys, store.judgements(),
+                      {cc: [e for _, e in es] for cc, es in others.items()}, [c for _, c in events])
 
 
-# Writes that never change which claims an index reads. An accepted claim recorded, a
-# review decision about a claim the index holds or one that accepts, a people's judgement,
-# anything unknown: those do. Grades matter to an index that filters by them; the register
-# of names to protect, to the public view's.
+# Writes that never change which claims an index reads. A claim recorded as accepted, a
+# review or grading of a claim changes at most that claim (the index is updated in place);
+# a people's judgement, a source's grade, anything unknown changes more (it is rebuilt).
+# Grades matter to an index that filters by them; the register of names to protect, to the
+# public view's.
 _NEUTRAL = frozenset({"document.stored", "capture.stored", "source.recorded", "user.added", "user.changed",
                       "secret.created"})
 CARRY_LIMIT = 10_000  # ledger entries read to decide; past that the index is rebuilt
+UPDATE_LIMIT = 2_000  # claims changed; past that, rebuilding is about as quick
 
 
-def _changes_index(entry: dict, index: TallyIndex, *, public: bool, graded: bool) -> bool:
+def _touches(entry: dict, index: TallyIndex, *, public: bool, graded: bool) -> bool | None:
+    """Whether a ledger entry changes the claim it names for `index` (True), leaves the index
+    as it is (False), or changes more than that claim (None)."""
     event, payload = entry["event"], entry["payload"]
     if event in _NEUTRAL:
         return False
     if event in ("sensitive.added", "sensitive.removed"):
-        return public
-    if event in ("claim.graded", "source.graded"):
+        return None if public else False
+    if event == "source.graded":
+        return None if graded else False
+    if event == "claim.graded":
         return graded
     if event == "claim.recorded":
         return payload.get("status") == "accepted"
     if event == "claim.reviewed":
         return payload.get("status") == "accepted" or index.holds(entry["ref"])
-    return True
+    return None
 
 
-def _carries_over(store, old: tuple, new: tuple, index: TallyIndex, key: tuple) -> bool:
-    """Whether `index`, made at version `old`, is also the index at `new`: the ledger between
-    them is the one the index was made on, extended by writes that leave its claims alone
-    (ingesting candidates, rejecting them, accounts). Most writes of a large record are those."""
+def _touched(store, old: tuple, new: tuple, index: TallyIndex, key: tuple) -> set[str] | None:
+    """The claims whose changes between versions `old` (the index's) and `new` the index must
+    take in, when the ledger between them extends the one the index was made on and its
+    writes change single claims only (ingesting, reviewing, grading); else None. Most writes
+    of a large record change no claim the index reads: the set is then empty."""
     (old_seq, old_hash), (new_seq, new_hash) = old, new
     if not old_seq or new_seq <= old_seq or new_seq - old_seq > CARRY_LIMIT:
-        return False
+        return None
     first = store.ledger_entry(old_seq)
     if first is None or first["hash"] != old_hash:
-        return False
+        return None
     entries = [e for e in store.ledger_since(old_seq, limit=new_seq - old_seq) if e["seq"] <= new_seq]
     if len(entries) != new_seq - old_seq or entries[-1]["hash"] != new_hash:
-        return False
+        return None
     from . import ANY_GRADE
     public, graded = bool(getattr(store, "public", False)), key[2] != ANY_GRADE
-    return not any(_changes_index(e, index, public=public, graded=graded) for e in entries)
+    touched = set()
+    for e in entries:
+        verdict = _touches(e, index, public=public, graded=graded)
+        if verdict is None:
+            return None
+        if verdict:
+            touched.add(e["ref"])
+    return touched if len(touched) <= UPDATE_LIMIT else None
+
+
+def _brought_up(store, version: tuple, hit: tuple, key: tuple) -> TallyIndex | None:
+    """The cached index `hit` ((version, index)) brought to `version` in place, if it can be."""
+    old, index = hit
+    if old == version:
+        return index
+    touched = _touched(store, old, version, index, key)
+    if not touched:
+        return None if touched is None else index
+    _, known_at, grades = key
+    fresh = list(store.iter_claims(ids=sorted(touched), keyed=True, status="accepted", known_at=known_at,
+                                   min_reliability=grades.min_reliability, max_credibility=grades.max_credibility))
+    return index.updated(fresh, touched)
 
 
 def indexed(store, known_at: dt.date | None, grades) -> TallyIndex:
-    """The index of `store` at its current version, built on first use and kept; carried over
-    to a new version when the writes since leave its claims as they were."""
+    """The index of `store` at its current version: built on first use and kept; brought up
+    to a new version in place when the writes since change single claims, carried over as it
+    is when they change none of its claims."""
     key = (store.url, known_at, grades)
     version = version_of(store)
     with _lock:
         hit = _cache.get(key)
-        if hit and (hit[0] == version or _carries_over(store, hit[0], version, hit[1], key)):
-            _cache[key] = (version, hit[1])
-            _cache.move_to_end(key)
-            return hit[1]
-        index = _build(store, known_at, grades)
+        index = _brought_up(store, version, hit, key) if hit else None
+        if index is None:
+            index = _build(store, known_at, grades)
         # Hundreds of thousands of long-lived objects: keep the cyclic garbage collector from
         # walking them again and again (an index holds no reference cycles, so nothing leaks).
-        gc.freeze()
+        if index is not (hit and hit[1]):
+            gc.freeze()
         _cache[key] = (version, index)
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:

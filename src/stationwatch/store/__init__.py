@@ -478,17 +478,20 @@ class Store(AccountsMixin):
             cid = self._resolve_id(conn, id_or_prefix)
             return next(self._select_claims(conn, ids=[cid]))
 
-    def iter_claims(self, *, ids: list[str] | None = None, **filters) -> Iterator[dict]:
+    def iter_claims(self, *, ids: list[str] | None = None, keyed: bool = False, **filters) -> Iterator:
         """Claims as `claims()` orders them, streamed: memory stays flat in the size of the store.
         `filters` are those of `claim_conditions` (`predicate_prefixes` keeps claims whose
-        predicate starts with any of them)."""
+        predicate starts with any of them). With `keyed`, (order key, claim) pairs: the keys
+        sort in Python as the store orders the claims (see `claim_order_key`), so claims
+        read later can be put in their place among claims read before. With `ids`, the
+        claims are in store order within each 2,000 ids."""
         if ids is not None:
             for i in range(0, len(ids), 2000):
                 with self.engine.connect() as conn:
-                    yield from self._select_claims(conn, ids=ids[i:i + 2000], **filters)
+                    yield from self._select_claims(conn, ids=ids[i:i + 2000], keyed=keyed, **filters)
             return
         with self.engine.connect() as conn:
-            yield from self._select_claims(conn, stream=True, **filters)
+            yield from self._select_claims(conn, stream=True, keyed=keyed, **filters)
 
     def find_claims(self, *, order: str = "stored", limit: int | None = None, offset: int = 0,
                     **filters) -> list[dict]:
@@ -563,19 +566,23 @@ class Store(AccountsMixin):
             return [n for n in conn.scalars(select(claims_t.c.said_by_name).distinct()) if n]
 
     def _select_claims(self, conn: Connection, *, limit: int | None = None, offset: int = 0,
-                       stream: bool = False, **filters) -> Iterator[dict]:
+                       stream: bool = False, keyed: bool = False, **filters) -> Iterator:
         q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
                    sources_t.c.published, sources_t.c.kind, sources_t.c.document_id, sources_t.c.reliability,
-                   ).select_from(_CLAIMS_WITH_SOURCE)
+                   sources_t.c.published_start).select_from(_CLAIMS_WITH_SOURCE)
         conds = claim_conditions(self.engine, **filters)
         if conds:
             q = q.where(and_(*conds))
-        q = q.order_by(sources_t.c.published_start, claims_t.c.source_id, claims_t.c.excerpt_start,
-                       claims_t.c.predicate, claims_t.c.id)
+        q = q.order_by(*_claim_order(self.engine))
         if limit is not None:
             q = q.limit(limit).offset(offset)
-        for row in (conn.execution_options(yield_per=2000) if stream else conn).execute(q).mappings():
-            yield _claim_dict(row)
+        rows = (conn.execution_options(yield_per=2000) if stream else conn).execute(q).mappings()
+        if keyed:
+            for row in rows:
+                yield claim_order_key(row), _claim_dict(row)
+        else:
+            for row in rows:
+                yield _claim_dict(row)
 
     def document_text(self, doc_id: str, conn: Connection | None = None) -> str | None:
         if conn is None:
@@ -662,6 +669,27 @@ class Store(AccountsMixin):
 
 
 _CLAIMS_WITH_SOURCE = claims_t.join(sources_t, sources_t.c.id == claims_t.c.source_id)
+
+
+def _claim_order(engine) -> list:
+    """The store order of claims: by source publication (unknown first), source, place in the
+    document (claims without an excerpt first), predicate, id. Spelled out (nulls first,
+    strings compared bytewise) so that both databases order alike and `claim_order_key`
+    orders alike in Python."""
+    text = dialect.bytewise
+    return [sources_t.c.published_start.asc().nulls_first(), text(engine, claims_t.c.source_id),
+            claims_t.c.excerpt_start.asc().nulls_first(), text(engine, claims_t.c.predicate),
+            text(engine, claims_t.c.id)]
+
+
+_NO_DATE = dt.date.min
+
+
+def claim_order_key(row) -> tuple:
+    """A claim's place in the store order (`_claim_order`), as a tuple Python compares alike."""
+    start = row["excerpt_start"]
+    return (row["published_start"] or _NO_DATE, row["source_id"], -1 if start is None else start,
+            row["predicate"], row["id"])
 _SOURCE_FILTERS = ("known_at", "min_reliability", "document", "text")
 
 

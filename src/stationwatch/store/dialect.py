@@ -90,6 +90,12 @@ def mentions(engine: Engine, columns: list, json_columns: list, needle: str):
     return or_(*conds)
 
 
+def bytewise(engine: Engine, column):
+    """`column` compared by code point, whatever the database's default collation (SQLite
+    compares text so already; Python's str comparison is the same order)."""
+    return column.collate("C") if engine.dialect.name == "postgresql" else column
+
+
 def _sqlite_begin(conn) -> None:
     # A writer takes the write lock before it reads anything, so what it reads (the
     # ledger head, existing ids) cannot change under it before it commits.
