@@ -223,3 +223,22 @@ def test_an_index_brought_up_to_date_in_place_equals_one_built_afresh(store, mon
         assert len(builds) == len(INDEXES) * 2
         index._cache.clear()
         index._cache.update(kept)
+
+
+def test_stations_merged_across_countries_are_rebuilt_not_updated(store, monkeypatch):
+    """A person may judge two stations of different countries the same; no country's
+    stations can then be regrouped alone, and a change rebuilds the index."""
+    listed = query.station_list(store, as_of=dt.date(2024, 1, 1))
+    it = next(s for s in listed if s["country"] == "IT")
+    de = next(s for s in listed if s["country"] == "DE")
+    store.judge(it["id"], de["id"], "same", by="test")
+    assert index.indexed(store, None, query.ANY_GRADE).linked
+    builds = []
+    build = index._build
+    monkeypatch.setattr(index, "_build", lambda *a: builds.append(a) or build(*a))
+    candidate = store.claims(status="candidate", predicate="station.location")[0]
+    store.review([candidate["id"]], "accepted")
+    after = query.tally(store, as_of=dt.date(2024, 1, 1), history=True)
+    assert len(builds) == 1
+    index.clear()
+    assert query.tally(store, as_of=dt.date(2024, 1, 1), history=True) == after
