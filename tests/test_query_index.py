@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO
 from stationwatch import query
-from stationwatch.query import index
+from stationwatch.query import index, views
 from stationwatch.export.public import PublicReader, public_claims, redactor_for
 from stationwatch.store import Store
 
@@ -176,6 +176,14 @@ def _answers(store, readers) -> list:
                         for cc in ("IT", "DE", "FR", "NL", "PT", "US")]
             held = index.indexed(reader, known_at, grades)
             out.append([c["id"] for c in held.accepted(("response.", "count.", "station.", "network."))])
+    for public in (False, True):  # the web app's answers, memoized on the index
+        snap = views.Views(store, public=public).snapshot()
+        for known_at in (None, dt.date(2023, 6, 30)):
+            for as_of in (dt.date(2022, 10, 1), dt.date(2023, 1, 1), dt.date(2030, 1, 1)):
+                out += [views.cached_tally(snap, as_of, known_at), views.country_rows(snap, as_of, known_at),
+                        views.markers(snap, as_of, known_at), views.station_register(snap, as_of, known_at),
+                        views.timeline(snap, as_of, known_at), views.timeline(snap, as_of, known_at, "IT"),
+                        views.reported_series(snap, as_of, known_at, country="FR")]
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pycountry
 
@@ -115,6 +116,7 @@ def is_country(code: object) -> bool:
         len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None))
 
 
+@lru_cache(maxsize=1024)
 def country_name(code: str | None) -> str:
     if not code:
         return ""

@@ -182,6 +182,8 @@ class TallyIndex:
             if lst:
                 new.others[cc] = lst
         new._arrange()
+        # an order key's fourth part is the claim's predicate
+        new._answers = self._answers.carried({k[3] for k in held} | {k[3] for k, _ in fresh})
         return new
 
     def _regroup(self, cc: str | None, old: "TallyIndex", held: list[tuple], added: list[tuple]) -> None:
@@ -196,9 +198,11 @@ class TallyIndex:
             if found:
                 self.parts[cc] = self._station_part(found, claims)
 
-    def memo(self, key: tuple, compute):
-        """An answer made from this index alone (web views), kept as long as the index."""
-        return self._answers.get(key, compute)
+    def memo(self, key: tuple, compute, reads: tuple[str, ...] | None = None):
+        """An answer made from this index alone (web views), kept as long as the index; one
+        that reads only the claims whose predicates start with `reads` is also kept by the
+        index updated from this one when no such claim changed."""
+        return self._answers.get(key, compute, reads)
 
     # -- per as-of date --------------------------------------------------------------------
 
@@ -427,24 +431,34 @@ class _Figure:
 
 class Answers:
     """Answers memoized by key, the least recently used dropped first past `size`; safe
-    across threads (two threads may both compute a missing answer; one is kept)."""
+    across threads (two threads may both compute a missing answer; one is kept). An answer
+    may say which claims it reads (`reads`: predicate prefixes), so that it can outlive a
+    change to other claims (`carried`)."""
 
     def __init__(self, size: int):
         self.size = size
-        self._kept: OrderedDict[tuple, object] = OrderedDict()
+        self._kept: OrderedDict[tuple, tuple[object, tuple | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, compute):
+    def get(self, key: tuple, compute, reads: tuple[str, ...] | None = None):
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
-                return self._kept[key]
+                return self._kept[key][0]
         value = compute()
         with self._lock:
-            self._kept[key] = value
+            self._kept[key] = (value, reads)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
         return value
+
+    def carried(self, changed: set[str]) -> "Answers":
+        """The answers that read none of the `changed` predicates, in a memo of their own."""
+        out = Answers(self.size)
+        with self._lock:
+            out._kept.update((k, v) for k, v in self._kept.items()
+                             if v[1] is not None and not any(p.startswith(v[1]) for p in changed))
+        return out
 
 
 class _QuietGC:

@@ -15,6 +15,7 @@ decision shows in the figures at once. The public (protected) view reads the sto
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 from collections import defaultdict
@@ -26,7 +27,7 @@ from ..export.public import NO_NAMES, PublicReader, Redactor
 from ..model import canonical_json, country_name
 from ..store import Store, claim_country
 from . import ANY_GRADE, claim_start, full_claims, in_effect, speaker, tally
-from .index import EVENTS, Answers, indexed, version_of
+from .index import EVENTS, RELEVANT, Answers, indexed, version_of
 
 RESPONSE_PREFIXES = EVENTS  # government responses and cooperation: the timelines' events
 
@@ -97,15 +98,24 @@ def _index(snap: Snapshot, known_at: dt.date | None):
     return indexed(snap.reader, known_at, ANY_GRADE)
 
 
-def figures(snap: Snapshot, known_at: dt.date | None, key: tuple, compute: Callable[[], object]):
+# what the memoized answers read, by predicate prefix (see `figures`)
+STATION_CLAIMS = ("station.",)
+FIGURES = RELEVANT
+EVENT_DATES = ("count.", "station.opened", "station.closed") + RESPONSE_PREFIXES
+
+
+def figures(snap: Snapshot, known_at: dt.date | None, key: tuple, compute: Callable[[], object],
+            reads: tuple[str, ...] | None = None):
     """An answer made only from the index's claims, memoized on the index: it outlives the
-    snapshot when the index is carried over a write that leaves its claims alone."""
-    return _index(snap, known_at).memo(key, compute)
+    snapshot when the index is carried over a write that leaves its claims alone, and, if
+    it says which claims it `reads` (predicate prefixes), an update of the index that
+    changes none of them."""
+    return _index(snap, known_at).memo(key, compute, reads)
 
 
 def cached_tally(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, history: bool = False) -> dict:
     return figures(snap, known_at, ("tally", as_of, known_at, history),
-                     lambda: tally(snap.reader, as_of=as_of, known_at=known_at, history=history))
+                   lambda: tally(snap.reader, as_of=as_of, known_at=known_at, history=history), FIGURES)
 
 
 def judgements(snap: Snapshot) -> list:
@@ -117,14 +127,16 @@ def states(snap: Snapshot, as_of: dt.date, known_at: dt.date | None):
     """The station states `query.tally` computes for the same dates: stations merged and
     split by the judgements, as the CLI's. Their claims are the index's slim ones (no
     excerpts); pages that print claims fetch them (`full_claims`)."""
-    return figures(snap, known_at, ("states", as_of, known_at), lambda: _index(snap, known_at).states(as_of))
+    return figures(snap, known_at, ("states", as_of, known_at), lambda: _index(snap, known_at).states(as_of),
+                   STATION_CLAIMS)
 
 
 def accepted_of(snap: Snapshot, known_at: dt.date | None, prefixes: tuple[str, ...]) -> list[dict]:
     """The accepted claims whose predicate starts with one of `prefixes`, known by known_at,
     in the index's slim form (no excerpts: pages that print them fetch them, `full_claims`).
     Only what the index keeps: station, count, network, response and cooperation claims."""
-    return figures(snap, known_at, ("accepted", known_at, prefixes), lambda: _index(snap, known_at).accepted(prefixes))
+    return figures(snap, known_at, ("accepted", known_at, prefixes), lambda: _index(snap, known_at).accepted(prefixes),
+                   prefixes)
 
 
 def headline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> dict:
@@ -161,7 +173,7 @@ def markers(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: s
             (points.append(p) if p else unplaced.append(st.station.label))
         geo.spread(points)
         return {"points": points, "unplaced": unplaced}
-    return figures(snap, known_at, ("markers", as_of, known_at, country), compute)
+    return figures(snap, known_at, ("markers", as_of, known_at, country), compute, STATION_CLAIMS)
 
 
 def country_rows(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -191,7 +203,7 @@ def country_rows(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> li
                 if e["predicate"] not in r["responses"]:
                     r["responses"].append(e["predicate"])
         return sorted(rows.values(), key=lambda r: (-r["documented"], r["name"]))
-    return figures(snap, known_at, ("country_rows", as_of, known_at), compute)
+    return figures(snap, known_at, ("country_rows", as_of, known_at), compute, FIGURES + RESPONSE_PREFIXES)
 
 
 # -- timelines ---------------------------------------------------------------------------
@@ -201,14 +213,25 @@ def event_date(claim: dict) -> str:
     return claim["valid"]["from"] or claim["source"]["published"]
 
 
+def _up_to(dated: tuple[list[dict], list[dt.date]], as_of: dt.date) -> list[dict]:
+    """The items of a list sorted by start date (with those dates) that start by `as_of`."""
+    items, starts = dated
+    return items[:bisect.bisect_right(starts, as_of)]
+
+
+def _dated(items: list[dict]) -> tuple[list[dict], list[dt.date]]:
+    return items, [dates.start_of(i["date"]) for i in items]
+
+
+# The timelines' lists are made once per index for every date, then cut at the as-of date:
+# an event's claims all start on its date, so the events of any as-of date are a prefix.
+
 def responses(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: str | None = None) -> list[dict]:
     """Government responses and cooperation, oldest first: one event per (country, kind,
     date), with every claim that reports it."""
     def compute():
         grouped: dict[tuple, dict] = {}
         for c in accepted_of(snap, known_at, RESPONSE_PREFIXES):
-            if claim_start(c) > as_of:
-                continue
             cc = (c["subject"] or {}).get("country") or claim_country(c)
             if country and cc != country:
                 continue
@@ -219,8 +242,8 @@ def responses(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country:
                                          "kind": c["predicate"].split(".", 1)[1], "stance": c["stance"],
                                          "claims": []})
             e["claims"].append(c)
-        return sorted(grouped.values(), key=lambda e: (dates.start_of(e["date"]), e["name"], e["predicate"]))
-    return figures(snap, known_at, ("responses", as_of, known_at, country), compute)
+        return _dated(sorted(grouped.values(), key=lambda e: (dates.start_of(e["date"]), e["name"], e["predicate"])))
+    return _up_to(figures(snap, known_at, ("responses", known_at, country), compute, RESPONSE_PREFIXES), as_of)
 
 
 def reported_series(snap: Snapshot, as_of: dt.date, known_at: dt.date | None,
@@ -230,7 +253,7 @@ def reported_series(snap: Snapshot, as_of: dt.date, known_at: dt.date | None,
     def compute():
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for c in accepted_of(snap, known_at, (predicate,)):
-            if c["predicate"] != predicate or c["stance"] != "asserts" or claim_start(c) > as_of:
+            if c["predicate"] != predicate or c["stance"] != "asserts":
                 continue
             scope = c["scope"] or {}
             if (scope.get("country") != country) or (set(scope) - {"country"}):
@@ -240,8 +263,8 @@ def reported_series(snap: Snapshot, as_of: dt.date, known_at: dt.date | None,
                    "start": dates.start_of(when), "claims": cs,
                    "sources": sorted({x["source"]["publisher"] or x["source"]["title"] or "" for x in cs})}
                   for (who, value, q, when), cs in groups.items()]
-        return sorted(points, key=lambda p: (p["start"], p["said_by"], p["value"]))
-    return figures(snap, known_at, ("series", as_of, known_at, predicate, country), compute)
+        return _dated(sorted(points, key=lambda p: (p["start"], p["said_by"], p["value"])))
+    return _up_to(figures(snap, known_at, ("series", known_at, predicate, country), compute, (predicate,)), as_of)
 
 
 def station_events(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -249,27 +272,26 @@ def station_events(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> 
     def compute():
         out = []
         for c in accepted_of(snap, known_at, ("station.opened", "station.closed")):
-            if c["predicate"] in ("station.opened", "station.closed") and claim_start(c) <= as_of:
+            if c["predicate"] in ("station.opened", "station.closed"):
                 cc, loc = stations.place_of(c)
                 out.append({"date": event_date(c), "predicate": c["predicate"], "country": cc,
                             "locality": loc, "operator": stations.operator_of(c), "claim": c})
-        return sorted(out, key=lambda e: dates.start_of(e["date"]))
-    return figures(snap, known_at, ("station_events", as_of, known_at), compute)
+        return _dated(sorted(out, key=lambda e: dates.start_of(e["date"])))
+    return _up_to(figures(snap, known_at, ("station_events", known_at), compute,
+                          ("station.opened", "station.closed")), as_of)
 
 
 def timeline(snap: Snapshot, as_of: dt.date, known_at: dt.date | None, country: str | None = None) -> list[dict]:
     """One list, oldest first: reported counts, government responses, openings and closures."""
     def compute():
-        items = []
-        for p in reported_series(snap, as_of, known_at, country=country):
-            items.append({"date": p["date"], "type": "count", "point": p})
-        for e in responses(snap, as_of, known_at, country):
-            items.append({"date": e["date"], "type": "response", "event": e})
-        for e in station_events(snap, as_of, known_at):
-            if country is None or e["country"] == country:
-                items.append({"date": e["date"], "type": "station", "event": e})
-        return sorted(items, key=lambda i: dates.start_of(i["date"]))
-    return figures(snap, known_at, ("timeline", as_of, known_at, country), compute)
+        every = dt.date.max
+        items = [{"date": p["date"], "type": "count", "point": p}
+                 for p in reported_series(snap, every, known_at, country=country)]
+        items += [{"date": e["date"], "type": "response", "event": e} for e in responses(snap, every, known_at, country)]
+        items += [{"date": e["date"], "type": "station", "event": e} for e in station_events(snap, every, known_at)
+                  if country is None or e["country"] == country]
+        return _dated(sorted(items, key=lambda i: dates.start_of(i["date"])))
+    return _up_to(figures(snap, known_at, ("timeline", known_at, country), compute, EVENT_DATES), as_of)
 
 
 # -- one station, one country ------------------------------------------------------------
@@ -343,7 +365,7 @@ def _station_facts(snap: Snapshot, known_at: dt.date | None) -> dict[str, tuple]
             first = min((c["source"]["published"] for c in cs), key=dates.start_of, default=None)
             out[st.station.id] = (first, sorted({speaker(c) for c in cs}))
         return out
-    return figures(snap, known_at, ("station_facts", known_at), compute)
+    return figures(snap, known_at, ("station_facts", known_at), compute, STATION_CLAIMS)
 
 
 def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -> list[dict]:
@@ -362,7 +384,7 @@ def station_register(snap: Snapshot, as_of: dt.date, known_at: dt.date | None) -
                          "status": "closed" if st.closed_by else "operating", "contested": bool(st.denied_by),
                          "claims": len(s.claims), "speakers": speakers, "first_reported": first})
         return sorted(rows, key=lambda r: (r["name"], r["locality"] or "", r["operator"] or ""))
-    return figures(snap, known_at, ("register", as_of, known_at), compute)
+    return figures(snap, known_at, ("register", as_of, known_at), compute, STATION_CLAIMS)
 
 
 def country_detail(snap: Snapshot, country: str, as_of: dt.date, known_at: dt.date | None) -> dict:

@@ -204,7 +204,8 @@ def dashboard(request: Request, w: WhenDep):
     resp = views.responses(snap, w.as_of, w.known_at)
     chart = views.figures(snap, w.known_at, ("chart", w.as_of, w.known_at), lambda: charts.count_chart(
         [p for p in series if isinstance(p["value"], int)],
-        [dict(e, start=dates.start_of(e["date"])) for e in resp], w.as_of))
+        [dict(e, start=dates.start_of(e["date"])) for e in resp], w.as_of),
+        ("count.stations",) + views.RESPONSE_PREFIXES)
     # figures for one country live in the by-country table and on country pages
     reported = sorted((f for f in t["reported"] if not (f["scope"] or {}).get("country")),
                       key=lambda f: (f["predicate"] != "count.stations", bool(f["scope"]), fmt.scope(f["scope"]),
