@@ -22,8 +22,8 @@ from . import dates as dates_mod
 from . import numbers as numbers_mod
 from . import resources
 from .gazetteer import (F_ACTOR, F_ADVERT, F_CHINA, F_COUNTRY, F_CREDIT, F_FURNITURE, F_GOV, F_NETWORK,
-                        F_PLACE, F_SPEECH, F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place, hits,
-                        names_china, prefilter_hits, prefold, raw_matches)
+                        F_PLACE, F_SPEECH, F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place,
+                        names_china, prefilter_hits, prefold, raw_matches, spans)
 from .normalize import _NON_WORD, CJK, fold
 from .segment import _BLANK_LINES, LocalSegmenter, Sentence, sentences, word_count
 
@@ -56,15 +56,6 @@ class Mention:
     @property
     def locality(self) -> str | None:
         return self.place.locality if self.place else None
-
-
-def _case_ok(text: str, start: int, end: int, rule: str) -> bool:
-    if not rule:
-        return True
-    span = text[start:end]
-    if rule == "AA":
-        return all(not c.isalpha() or c.isupper() for c in span)
-    return span[:1].isupper()
 
 
 def _lang_ok(entry_lang: str, doc_lang: str | None) -> bool:
@@ -302,9 +293,10 @@ class Doc:
         folded, raw = self._scan(sent)
         out: list[Mention] = []
         if raw and self.flags(sent) & F_READ:
-            for h in hits(folded, raw, self.lang, self.text, sent.start):
-                if h.start >= sent.start and h.end <= sent.end and not sent.in_hole(h.start):
-                    out.extend(self._mentions_of_hit(h.start, h.end, h.payloads, self.text, self.lang))
+            lang, holes = self.lang, sent.holes
+            for start, end, payloads, _ in spans(folded, raw, lang, self.text, sent.start):
+                if start >= sent.start and end <= sent.end and not (holes and sent.in_hole(start)):
+                    _add_mentions(out, start, end, payloads, lang)
             for m in out:
                 if m.kind == "place":
                     self._resolve_place(m)
@@ -314,34 +306,6 @@ class Doc:
             if split is not None:
                 out = _with_split_keywords(self.text, sent, out, split)
         self._cache[sent.index] = out
-        return out
-
-    @staticmethod
-    def _mentions_of_hit(start: int, end: int, payloads: tuple, text: str, lang: str | None) -> list[Mention]:
-        """Every keyword reading of a span, plus its best entity reading.
-
-        A span can be two keywords at once ('dismissed' is a denial and a speech verb);
-        as an entity it is one thing: an organization over a bureau over a place over a
-        demonym (the first whose capitals the text shows).
-        """
-        kws, gov, entities = _readings(payloads, lang)
-        out = [Mention(start, end, "kw", cat) for cat in kws]
-        if gov is not None:
-            out.append(Mention(start, end, "gov", gov))
-        for kind, p, case in entities:
-            if case and not _case_ok(text, start, end, case):
-                continue
-            if kind == "org":
-                out.append(Mention(start, end, "org", p[3], country=p[2], name=p[1]))
-            elif kind == "bureau":
-                out.append(Mention(start, end, "bureau", name=p[1]))
-            elif kind == "place":
-                entity = Mention(start, end, "place", place=p[2][0], country=p[2][0].country)
-                entity.name = p[2]  # the candidates, narrowed in _resolve_place
-                out.append(entity)
-            else:
-                out.append(Mention(start, end, "demonym", country=p[1]))
-            break
         return out
 
     def _resolve_place(self, m: Mention) -> None:
@@ -358,13 +322,38 @@ class Doc:
                     break
         m.place, m.country = best, best.country
 
+def _add_mentions(out: list[Mention], start: int, end: int, payloads: tuple, lang: str | None) -> None:
+    """Every keyword reading of a span, plus its best entity reading.
+
+    A span can be two keywords at once ('dismissed' is a denial and a speech verb);
+    as an entity it is one thing: an organization over a bureau over a place over a
+    demonym (`spans` has already dropped the readings whose capitals the text lacks).
+    """
+    kws, gov, entity = _readings(payloads, lang)
+    for cat in kws:
+        out.append(Mention(start, end, "kw", cat))
+    if gov is not None:
+        out.append(Mention(start, end, "gov", gov))
+    if entity is None:
+        return
+    kind, p = entity
+    if kind == "org":
+        out.append(Mention(start, end, "org", p[3], p[2], None, p[1]))
+    elif kind == "bureau":
+        out.append(Mention(start, end, "bureau", "", None, None, p[1]))
+    elif kind == "place":
+        # the candidates stand in `name` until Doc._resolve_place picks one
+        out.append(Mention(start, end, "place", "", p[2][0].country, p[2][0], p[2]))
+    else:
+        out.append(Mention(start, end, "demonym", "", p[1]))
+
+
 _READINGS: dict[tuple[int, str | None], tuple] = {}
 _RANK = {"org": 0, "bureau": 1, "place": 2, "demonym": 3}
-_CASE_AT = {"org": 4, "place": 1, "demonym": 2}
 
 
 def _readings(payloads: tuple, lang: str | None) -> tuple:
-    """(keyword categories, government type, entity readings best first) of a match's
+    """(keyword categories, government type, best entity reading or None) of a match's
     payloads in a language; the automaton hands out the same tuples, so this is cached."""
     key = (id(payloads), lang)
     got = _READINGS.get(key)
@@ -382,9 +371,9 @@ def _readings(payloads: tuple, lang: str | None) -> tuple:
             if _lang_ok(p[2], lang) and gov is None:
                 gov = p[1]
         elif kind in _RANK:
-            entities.append((_RANK[kind], i, kind, p, p[_CASE_AT[kind]] if kind in _CASE_AT else ""))
-    entities.sort(key=lambda e: (e[0], e[1]))
-    value = (tuple(kws), gov, tuple((kind, p, case) for _, _, kind, p, case in entities))
+            entities.append((_RANK[kind], i, kind, p))
+    entity = min(entities)[2:] if entities else None
+    value = (tuple(kws), gov, entity)
     if len(_READINGS) > 200_000:
         _READINGS.clear()  # merged payloads are new tuples each time: keep the cache bounded
     _READINGS[key] = (payloads, value)

@@ -631,8 +631,15 @@ def _case_filtered(payloads: tuple, text: str, start: int, end: int) -> tuple:
 
 def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str | None = None,
          offset: int = 0) -> list[Hit]:
-    """Spans in the original text for a run of raw matches (`folded` is the text folded
-    from `offset` on: the whole text, or the one sentence that was scanned).
+    """`spans` as Hit objects (for tests and tools)."""
+    return [Hit(*s) for s in spans(folded, raw, lang, text, offset)]
+
+
+def spans(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str | None = None,
+          offset: int = 0) -> list[list]:
+    """[start, end, payloads, flags] in the original text for a run of raw matches, in
+    text order (`folded` is the text folded from `offset` on: the whole text, or the one
+    sentence that was scanned).
 
     Keywords of other languages are dropped first (a French 'investigation*' must not
     hide the English 'investigat*'); then matches inside a longer match are dropped
@@ -641,13 +648,20 @@ def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str 
     """
     n = len(folded)
     out = []
+    readable = _READABLE.get(lang)
+    if readable is None:
+        readable = _READABLE[lang] = {}
     for end_idx, value in raw:
         if value is None:
             continue
-        klen, lead, trail, payloads, flags = value
-        payloads, case_sensitive = _readable(payloads, lang)
-        if not payloads and lang is not None:
+        # One look-up for each match read: what of it applies in this language.
+        got = readable.get(id(value))
+        if got is None or got[0] is not value:
+            got = _remember_readable(readable, value, lang)
+        payloads = got[1]
+        if payloads is None:
             continue
+        klen, lead, trail = value[0], value[1], value[2]
         start = end_idx - klen + lead - offset
         end = end_idx - trail - offset
         if trail == 0 and end > 0 and not _is_cjk_char(folded[end - 1]):
@@ -658,12 +672,12 @@ def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str 
                 start -= 1
         start += offset
         end += offset
-        if text is not None and case_sensitive:
+        if text is not None and got[2]:
             payloads = _case_filtered(payloads, text, start, end)
             if not payloads:
                 continue
         if start < end:
-            out.append(Hit(start, end, payloads, flags))
+            out.append((start, -end, len(out), payloads, value[4]))
     return _outermost(out)
 
 
@@ -692,21 +706,20 @@ def _is_cjk_char(ch: str) -> bool:
 
 
 _LANG_CACHE: dict[tuple[int, str], tuple] = {}
-_READABLE: dict[tuple[int, str | None], tuple] = {}
+# language -> {id(automaton value): (value, payloads that apply or None, any capitalization rule)}
+_READABLE: dict[str | None, dict[int, tuple]] = {}
 
 
-def _readable(payloads: tuple, lang: str | None) -> tuple[tuple, bool]:
-    """The payloads that apply in `lang` (all of them when it is unknown), and whether
-    any of those has a capitalization rule: one cached look-up for each match read."""
-    key = (id(payloads), lang)
-    got = _READABLE.get(key)
-    if got is None or got[0] is not payloads:
-        keep = payloads if lang is None else _for_language(payloads, lang)
-        got = (payloads, keep, bool(keep) and _case_sensitive(keep))
-        if len(_READABLE) > 200_000:
-            _READABLE.clear()  # bounded, like _CASE_CACHE
-        _READABLE[key] = got
-    return got[1], got[2]
+def _remember_readable(readable: dict[int, tuple], value: tuple, lang: str | None) -> tuple:
+    """The payloads of an automaton value that apply in `lang` (all of them when it is
+    unknown; None when none does), and whether any of those has a capitalization rule."""
+    payloads = value[3]
+    keep = payloads if lang is None else _for_language(payloads, lang)
+    got = (value, keep if keep or lang is None else None, bool(keep) and _case_sensitive(keep))
+    if len(readable) > 200_000:
+        readable.clear()  # bounded, like _CASE_CACHE
+    readable[id(value)] = got
+    return got
 
 
 def _for_language(payloads: tuple, lang: str) -> tuple:
@@ -729,27 +742,31 @@ KEEP_NESTED = frozenset({
     "joint_policing", "agreement", "anaphor_org", "no_action"})
 
 
-def _outermost(hits: list[Hit]) -> list[Hit]:
-    """Drop matches inside longer ones, except keywords of other categories; merge equal spans."""
-    hits.sort(key=lambda h: (h.start, -h.end))
-    out: list[Hit] = []
-    cover: Hit | None = None
-    for h in hits:
-        if cover is not None and h.end <= cover.end:
-            if h.start == cover.start and h.end == cover.end:
-                cover.payloads = cover.payloads + tuple(p for p in h.payloads if p not in cover.payloads)
+def _outermost(found: list[tuple]) -> list[list]:
+    """Drop matches inside longer ones, except keywords of other categories; merge equal
+    spans. `found` holds (start, -end, order, payloads, flags); out come [start, end,
+    payloads, flags], in the order sorted on (start, -end): every one kept has the span
+    of one read there."""
+    found.sort()
+    out: list[list] = []
+    cover: list | None = None
+    for start, neg_end, _, payloads, flags in found:
+        end = -neg_end
+        if cover is not None and end <= cover[1]:
+            if start == cover[0] and end == cover[1]:
+                cover[2] = cover[2] + tuple(p for p in payloads if p not in cover[2])
                 continue
-            kept = _nested_keywords(h, cover)
+            kept = _nested_keywords(payloads, cover[2])
             if kept:
-                out.append(Hit(h.start, h.end, kept, h.flags))
+                out.append([start, end, kept, flags])
             continue
-        out.append(h)
-        cover = h
-    return out  # in the order of `hits`: every hit kept has the span of one read there
+        cover = [start, end, payloads, flags]
+        out.append(cover)
+    return out
 
 
-def _nested_keywords(inner: Hit, outer: Hit) -> tuple:
-    if any(p[0] != "kw" for p in outer.payloads):
+def _nested_keywords(inner: tuple, outer: tuple) -> tuple:
+    if any(p[0] != "kw" for p in outer):
         return ()
-    outer_cats = {p[1] for p in outer.payloads}
-    return tuple(p for p in inner.payloads if p[0] == "kw" and p[1] in KEEP_NESTED and p[1] not in outer_cats)
+    outer_cats = {p[1] for p in outer}
+    return tuple(p for p in inner if p[0] == "kw" and p[1] in KEEP_NESTED and p[1] not in outer_cats)
