@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 
 from . import dates as dates_mod
 from . import numbers as numbers_mod
@@ -25,7 +25,7 @@ from .gazetteer import (F_ACTOR, F_ADVERT, F_CHINA, F_COUNTRY, F_CREDIT, F_FURNI
                         F_PLACE, F_SPEECH, F_STATION, F_TRIGGER, F_WEAK, TRIGGERS, WINDOW_ONLY, Place,
                         names_china, prefilter_hits, prefold, raw_matches, spans)
 from .normalize import _NON_WORD, CJK, fold
-from .segment import _BLANK_LINES, LocalSegmenter, Sentence, sentences, word_count
+from .segment import _BLANK_LINES, FurnitureCounter, LocalSegmenter, Sentence, sentences, word_count
 
 # A sentence whose matches carry none of these bits is skipped unread.
 F_READ = F_TRIGGER | F_SPEECH | F_PLACE | F_WEAK | F_ACTOR | F_GOV
@@ -60,6 +60,22 @@ class Mention:
 
 def _lang_ok(entry_lang: str, doc_lang: str | None) -> bool:
     return doc_lang is None or entry_lang in (doc_lang, "en", "xx")
+
+
+def _no_furniture(start: int, end: int) -> tuple[int, int]:
+    return 0, 0
+
+
+def _furniture_words(hits: list[tuple[int, int, int]], starts: list[int], start: int, end: int) -> tuple[int, int]:
+    adverts = credits = 0
+    i = bisect.bisect_left(starts, start)
+    for s, e, f in hits[i:]:
+        if s >= end:
+            break
+        if e <= end:
+            adverts += bool(f & F_ADVERT)
+            credits += bool(f & F_CREDIT)
+    return adverts, credits
 
 
 class Doc:
@@ -134,7 +150,7 @@ class Doc:
 
     @cached_property
     def segmenter(self) -> LocalSegmenter:
-        return LocalSegmenter(self.text, self.lang, self._furniture_words, bool(self._flags() & F_FURNITURE))
+        return LocalSegmenter(self.text, self.lang, self._furniture_counter(), bool(self._flags() & F_FURNITURE))
 
     def _flags(self) -> int:
         if self._hits is None:  # a text without China, asked about its furniture by a tool
@@ -174,7 +190,7 @@ class Doc:
     @cached_property
     def sentences(self) -> list[Sentence]:
         """Every sentence (for tests and tools; extraction reads only `sentences_to_read`)."""
-        return sentences(self.text, self.lang, self._furniture_words)
+        return sentences(self.text, self.lang, self._furniture_counter())
 
     @cached_property
     def folded(self) -> str:
@@ -236,19 +252,14 @@ class Doc:
             self._scans[sent.start] = got
         return got
 
-    def _furniture_words(self, start: int, end: int) -> tuple[int, int]:
-        """Advert and credit words in text[start:end] (exact: the prefilter's hits)."""
+    def _furniture_counter(self) -> FurnitureCounter:
+        """Advert and credit words in a span of the text (exact: the prefilter's hits).
+
+        It holds the hits, not the Doc: the segmenter keeps it, and a Doc it pointed back
+        to would live on in a reference cycle until the garbage collector came by."""
         if not self._flags() & F_FURNITURE:
-            return 0, 0
-        adverts = credits = 0
-        i = bisect.bisect_left(self._hit_starts, start)
-        for s, e, f in self._hits[i:]:
-            if s >= end:
-                break
-            if e <= end:
-                adverts += bool(f & F_ADVERT)
-                credits += bool(f & F_CREDIT)
-        return adverts, credits
+            return _no_furniture
+        return partial(_furniture_words, self._hits, self._hit_starts)
 
     def flags(self, sent: Sentence) -> int:
         """The union of the sentence's match flags (cached: asked several times a sentence)."""
