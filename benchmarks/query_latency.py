@@ -12,7 +12,11 @@ Times the query layer as the CLI and the JSON API call it (`query.tally`, `expla
 * tally: 200 as-of dates drawn uniformly from 2016-2026 (each new to the process), as known
   today, and 40 with a knowledge date (its index built first, untimed);
 * explain: 40 countries x dates, each printing every claim behind the country's figures;
-* station page: 200 stations x dates, a station's state with all of its claims.
+* station page: 200 stations x dates, a station's state with all of its claims;
+* after a write (`--writes N`, default 5 of each kind): a candidate station, count and
+  response claim accepted, then the first tally; and each taken back again (the store's
+  claims end as they began; its ledger records the decisions), then the first tally. The
+  index is updated in place, not rebuilt.
 
 Prints p50/p95 in milliseconds and the peak resident memory of the process (ru_maxrss).
 """
@@ -43,6 +47,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", required=True)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--writes", type=int, default=5, help="candidates of each kind accepted and taken back")
     args = ap.parse_args()
 
     from stationwatch import query
@@ -75,6 +80,15 @@ def main() -> None:
     ids = [s["id"] for s in first["documented"]["station_list"]]
     out["station_page"] = percentiles([timed(query.station_detail, store, rng.choice(ids), as_of=day())
                                        for _ in range(200)])
+    for predicate in ("station.location", "count.stations", "response.investigation"):
+        after = {"accepted": [], "rejected": []}
+        for c in store.find_claims(status="candidate", predicate=predicate, order="confidence", limit=args.writes):
+            for decision in ("accepted", "candidate"):
+                store.review([c["id"]], decision, reviewer="benchmark")
+                after["accepted" if decision == "accepted" else "rejected"].append(
+                    timed(query.tally, store, as_of=dt.date(2023, 1, 1)))
+        out[f"tally_after_accepting_{predicate}"] = percentiles(after["accepted"])
+        out[f"tally_after_taking_back_{predicate}"] = percentiles(after["rejected"])
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(json.dumps(out))
 

@@ -278,7 +278,7 @@ class Store(AccountsMixin):
         status = raw.get("status") or "candidate"
         if status not in REVIEW_STATUSES:
             raise InvalidClaim(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
-        return _claim_row(claim, cid, src_row["id"], status, raw), src_row
+        return _claim_row(claim, cid, src_row, status, raw), src_row
 
     def _add_document(self, conn: Connection, rows: DocumentRows, search: str | None = None) -> list:
         """Store a document once; returns the ledger events of what was new."""
@@ -569,7 +569,7 @@ class Store(AccountsMixin):
                        stream: bool = False, keyed: bool = False, **filters) -> Iterator:
         q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
                    sources_t.c.published, sources_t.c.kind, sources_t.c.document_id, sources_t.c.reliability,
-                   sources_t.c.published_start).select_from(_CLAIMS_WITH_SOURCE)
+                   ).select_from(_CLAIMS_WITH_SOURCE)
         conds = claim_conditions(self.engine, **filters)
         if conds:
             q = q.where(and_(*conds))
@@ -675,9 +675,9 @@ def _claim_order(engine) -> list:
     """The store order of claims: by source publication (unknown first), source, place in the
     document (claims without an excerpt first), predicate, id. Spelled out (nulls first,
     strings compared bytewise) so that both databases order alike and `claim_order_key`
-    orders alike in Python."""
+    orders alike in Python; migration 0011's index holds the claims in this order."""
     text = dialect.bytewise
-    return [sources_t.c.published_start.asc().nulls_first(), text(engine, claims_t.c.source_id),
+    return [claims_t.c.published_start.asc().nulls_first(), text(engine, claims_t.c.source_id),
             claims_t.c.excerpt_start.asc().nulls_first(), text(engine, claims_t.c.predicate),
             text(engine, claims_t.c.id)]
 
@@ -690,7 +690,7 @@ def claim_order_key(row) -> tuple:
     start = row["excerpt_start"]
     return (row["published_start"] or _NO_DATE, row["source_id"], -1 if start is None else start,
             row["predicate"], row["id"])
-_SOURCE_FILTERS = ("known_at", "min_reliability", "document", "text")
+_SOURCE_FILTERS = ("min_reliability", "document", "text")
 
 
 def _from_for(filters: dict):
@@ -721,7 +721,7 @@ def claim_conditions(engine, *, status=None, predicate=None, predicate_prefix=No
     if country:
         conds.append(claims_t.c.country == country.upper())
     if known_at:
-        conds.append(sources_t.c.published_start <= known_at)
+        conds.append(claims_t.c.published_start <= known_at)
     if ids is not None:
         conds.append(claims_t.c.id.in_(ids))
     if min_reliability:  # ungraded counts as F (cannot be judged), 1..6 likewise as 6
@@ -778,10 +778,11 @@ def claim_country(claim: dict) -> str | None:
     return subject.get("country") or obj.get("country")
 
 
-def _claim_row(claim: dict, cid: str, src_id: str, status: str, raw: dict) -> dict:
+def _claim_row(claim: dict, cid: str, src_row: dict, status: str, raw: dict) -> dict:
     ex = claim["excerpt"] or {}
     return {
-        "id": cid, "source_id": src_id, "predicate": claim["predicate"],
+        "id": cid, "source_id": src_row["id"], "published_start": src_row["published_start"],
+        "predicate": claim["predicate"],
         "subject": claim["subject"], "object": claim["object"], "value": claim["value"],
         "scope": claim["scope"], "qualifier": claim["qualifier"], "stance": claim["stance"],
         "said_by_name": claim["said_by"]["name"], "said_by_country": claim["said_by"]["country"],

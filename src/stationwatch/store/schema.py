@@ -64,6 +64,7 @@ claims = Table(
     "claims", metadata,
     Column("id", String(32), primary_key=True),
     Column("source_id", String(32), ForeignKey("sources.id"), nullable=False),
+    Column("published_start", Date),  # the source's, for the store order (index ix_claims_order, migration 0011)
     Column("predicate", String(60), nullable=False),
     Column("subject", JSON),
     Column("object", JSON),
@@ -92,7 +93,6 @@ claims = Table(
     Column("credibility", Integer),  # Admiralty 1-6; changed by grading events
     Column("said_by_type", String(20)),  # "person" where the speaker is one; else null
     Index("ix_claims_status_predicate", "status", "predicate"),
-    Index("ix_claims_country", "country"),
     Index("ix_claims_source", "source_id"),
     Index("ix_claims_status_confidence", "status", "confidence", "id"),
     Index("ix_claims_country_status", "country", "status", "predicate"),
