@@ -505,3 +505,15 @@ def test_paged_lists_link_their_pages_and_keep_their_filters(client, built, monk
     assert "page 2 of" in html and re.search(r'<a href="[^"]*page=1[^"]*">← previous</a>', html)
     html = client.get("/sources").text
     assert "page 1 of" in html and re.search(r'<a href="[^"]*page=2[^"]*">next →</a>', html)
+    # the timeline, newest first, a page at a time: the pages together are the whole timeline
+    whole = client.get("/timeline", params={"country": "NL"}).text
+    monkeypatch.setattr(pages, "TIMELINE_PAGE", 2)
+    entries = lambda html: re.findall(r'<li class="t-.*?</li>', html, re.S)
+    first = client.get("/timeline", params={"country": "NL"}).text
+    n = len(entries(whole))
+    assert n > 2 and len(entries(first)) == 2 and f"page 1 of {-(-n // 2)}" in first
+    nxt = re.search(r'<a href="([^"]*)">next →</a>', first)[1].replace("&amp;", "&")
+    assert "country=NL" in nxt and "page=2" in nxt
+    paged = [e for p in range(1, -(-n // 2) + 1)
+             for e in entries(client.get("/timeline", params={"country": "NL", "page": p}).text)]
+    assert paged == entries(whole)

@@ -219,15 +219,22 @@ def dashboard(request: Request, w: WhenDep):
                   network=views.network_denials(snap, w.as_of, w.known_at))
 
 
+TIMELINE_PAGE = 300
+
+
 @router.get("/timeline", response_class=HTMLResponse)
-def timeline_page(request: Request, w: WhenDep, country: str | None = None):
+def timeline_page(request: Request, w: WhenDep, country: str | None = None, page: int = 1):
     snap = views_of(request).snapshot()
     cc = country.upper() if country else None
     if cc and not is_country(cc):
         raise HTTPException(404, f"{cc} is not an ISO 3166-1 alpha-2 country code")
     events = views.timeline(snap, w.as_of, w.known_at, cc)
-    return render(request, "timeline.html", when=w, snap=snap, title="Timeline", timeline=events[::-1],
-                  country=cc or "", countries=[r["country"] for r in views.country_rows(snap, w.as_of, w.known_at)])
+    pages = max(1, -(-len(events) // TIMELINE_PAGE))
+    page = min(max(1, page), pages)
+    newest_first = events[max(0, len(events) - page * TIMELINE_PAGE):len(events) - (page - 1) * TIMELINE_PAGE][::-1]
+    return render(request, "timeline.html", when=w, snap=snap, title="Timeline", timeline=newest_first,
+                  total=len(events), page=page, pages=pages, country=cc or "",
+                  countries=[r["country"] for r in views.country_rows(snap, w.as_of, w.known_at)])
 
 
 @router.get("/favicon.ico")
