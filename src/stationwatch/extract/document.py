@@ -242,14 +242,12 @@ class Doc:
 
     # -- matches ----------------------------------------------------------------------
     def _scan(self, sent: Sentence) -> tuple[str, list]:
-        """The sentence folded and the full automaton's matches in it (end indices of the
-        padded document, as `raw_matches` gives them for the whole text)."""
+        """The sentence folded and the full automaton's matches in it (end indices in the
+        sentence padded, as `raw_matches` gives them; `spans` places them in the text)."""
         got = self._scans.get(sent.start)
         if got is None:
             folded = _NON_WORD.sub(" ", self._pre[sent.start:sent.end])  # the prefold, punctuation folded
-            shift = sent.start
-            got = folded, [(e + shift, v) for e, v in raw_matches(folded)]  # shifted as they come
-            self._scans[sent.start] = got
+            got = self._scans[sent.start] = folded, list(raw_matches(folded))
         return got
 
     def _furniture_counter(self) -> FurnitureCounter:

@@ -637,8 +637,8 @@ def hits(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str 
 
 def spans(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str | None = None,
           offset: int = 0) -> list[list]:
-    """[start, end, payloads, flags] in the original text for a run of raw matches, in
-    text order (`folded` is the text folded from `offset` on: the whole text, or the one
+    """[start, end, payloads, flags] in the original text for the raw matches of `folded`,
+    in text order (`folded` is the text folded from `offset` on: the whole text, or the one
     sentence that was scanned).
 
     Keywords of other languages are dropped first (a French 'investigation*' must not
@@ -662,8 +662,8 @@ def spans(folded: str, raw: list[tuple[int, tuple]], lang: str | None, text: str
         if payloads is None:
             continue
         klen, lead, trail = value[0], value[1], value[2]
-        start = end_idx - klen + lead - offset
-        end = end_idx - trail - offset
+        start = end_idx - klen + lead
+        end = end_idx - trail
         if trail == 0 and end > 0 and not _is_cjk_char(folded[end - 1]):
             while end < n and folded[end].isalnum() and not _is_cjk_char(folded[end]):
                 end += 1

@@ -271,15 +271,20 @@ class LocalSegmenter:
         self._units: dict[int, list[Sentence]] = {}
         self._by_line: dict[int, list[Sentence]] = {}  # line start -> its unit's sentences
         self._furniture: dict[int, bool] = {}
+        # the line sentence_at read last: its span with the newline, its stripped span and
+        # its unit's sentences (None for a blank or furniture line)
+        self._last_line: tuple[int, int, int, int, list[Sentence] | None] = (0, 0, 0, 0, None)
 
     # -- lines ------------------------------------------------------------------------
+    def _raw_line(self, pos: int) -> tuple[int, int]:
+        """Span of the line holding pos, up to its newline."""
+        b = self.text.find("\n", pos)
+        return self.text.rfind("\n", 0, pos) + 1, len(self.text) if b < 0 else b
+
     def _line_at(self, pos: int) -> tuple[int, int]:
         """Stripped span of the line holding pos (empty span for a blank line)."""
-        text = self.text
-        a = text.rfind("\n", 0, pos) + 1
-        b = text.find("\n", pos)
-        b = len(text) if b < 0 else b
-        line = text[a:b]
+        a, b = self._raw_line(pos)
+        line = self.text[a:b]
         stripped = line.strip()
         if not stripped:
             return a, a
@@ -384,17 +389,29 @@ class LocalSegmenter:
 
     def sentence_at(self, pos: int) -> Sentence | None:
         """The sentence holding pos, or None when pos is in furniture or blank space."""
-        a, b = self._line_at(pos)
-        if b <= a or not (a <= pos < b) or self.is_furniture(a, b):
+        lo, hi, a, b, sents = self._last_line
+        if not lo <= pos < hi:
+            # Hits come in text order, several to a line: a line is looked at once.
+            lo, hi = self._raw_line(pos)
+            a, b = self._line_at(pos)
+            sents = self._line_sentences(a, b)
+            self._last_line = lo, hi, a, b, sents
+        if sents is None or not a <= pos < b:
             return None
-        # Hits cluster in a few lines: growing a line into its unit is done once a line.
-        sents = self._by_line.get(a)
-        if sents is None:
-            sents = self._by_line[a] = self._unit_sentences(a, b)
         for s in sents:
             if s.start <= pos < s.end:
                 return s
         return None
+
+    def _line_sentences(self, a: int, b: int) -> list[Sentence] | None:
+        """The sentences of the unit the line [a, b) belongs to, or None when the line is
+        blank or furniture (growing a line into its unit is done once a line)."""
+        if b <= a or self.is_furniture(a, b):
+            return None
+        sents = self._by_line.get(a)
+        if sents is None:
+            sents = self._by_line[a] = self._unit_sentences(a, b)
+        return sents
 
     def _unit_sentences(self, a: int, b: int) -> list[Sentence]:
         """The sentences of the unit the line [a, b) belongs to (cached by unit)."""
