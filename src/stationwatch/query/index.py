@@ -34,12 +34,27 @@ _SOURCE_KEEP = ("title", "publisher", "url", "published")
 _FAR = dt.date.max
 
 
-def slim(c: dict) -> dict:
-    """What the figures read of a claim (no excerpt, review or provenance detail)."""
-    return {"id": c["id"], "predicate": c["predicate"], "subject": c["subject"], "object": c["object"],
-            "value": c["value"], "scope": c["scope"], "qualifier": c["qualifier"], "stance": c["stance"],
-            "said_by": c["said_by"], "valid": c["valid"],
-            "source": {k: c["source"].get(k) for k in _SOURCE_KEEP}}
+def slim(c: dict, shared: dict | None = None) -> dict:
+    """What the figures read of a claim (no excerpt, review or provenance detail). With
+    `shared`, equal parts (a source, a speaker, a place) are one object for every claim that
+    has them: claims of one source share its dict. The index's claims are read, never
+    changed, so sharing is safe; it roughly halves what the index holds."""
+    one = _one_of if shared is not None else lambda _shared, part: part
+    return {"id": c["id"], "predicate": c["predicate"], "subject": one(shared, c["subject"]),
+            "object": one(shared, c["object"]), "value": c["value"], "scope": one(shared, c["scope"]),
+            "qualifier": c["qualifier"], "stance": c["stance"], "said_by": one(shared, c["said_by"]),
+            "valid": one(shared, c["valid"]), "source": one(shared, {k: c["source"].get(k) for k in _SOURCE_KEEP})}
+
+
+def _one_of(shared: dict, part):
+    """The object equal to `part` that `shared` already holds, else `part` (then held)."""
+    if not isinstance(part, dict):
+        return part
+    try:
+        key = tuple((k, type(v), v) for k, v in part.items())  # types too: 1 == True, but not alike
+        return shared.setdefault(key, part)
+    except TypeError:  # a part holding lists or dicts: kept as it is
+        return part
 
 
 class _Station(stations.Station):
@@ -337,7 +352,7 @@ def _merged(items: list, ident, old_keys: dict, new_keys: dict, held: list[tuple
     return out, dropped
 
 
-def _sort_out(keyed_claims, keys: dict) -> tuple[list, list, dict]:
+def _sort_out(keyed_claims, keys: dict, shared: dict | None = None) -> tuple[list, list, dict]:
     """Full claims, with their order keys, sorted into what an index holds: the figures'
     claims and the timelines' events ((key, slim claim) pairs), and per country the other
     claims about it ((key, (start, id)) pairs). Each held claim's key goes into `keys`."""
@@ -346,10 +361,10 @@ def _sort_out(keyed_claims, keys: dict) -> tuple[list, list, dict]:
     for key, c in keyed_claims:
         predicate, held = c["predicate"], False
         if predicate.startswith(RELEVANT):
-            relevant.append((key, slim(c)))
+            relevant.append((key, slim(c, shared)))
             held = True
         elif predicate.startswith(EVENTS):
-            events.append((key, slim(c)))
+            events.append((key, slim(c, shared)))
             held = True
         if not predicate.startswith(("station.", "count.")):
             for cc in {(c.get(p) or {}).get("country") for p in ("subject", "object", "scope")} - {None}:
@@ -508,7 +523,7 @@ def _build(store, known_at, grades) -> TallyIndex:
     keyed = ((tuple(shared.setdefault(p, p) for p in k[:2]) + k[2:], c) for k, c in store.iter_claims(
         keyed=True, status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
         max_credibility=grades.max_credibility))
-    relevant, events, others = _sort_out(keyed, keys)
+    relevant, events, others = _sort_out(keyed, keys, shared)
     shared.clear()
     return TallyIndex([c for _, c in relevant], keys, store.judgements(),
                       {cc: [e for _, e in es] for cc, es in others.items()}, [c for _, c in events])
