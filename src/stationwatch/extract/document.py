@@ -527,6 +527,11 @@ class View:
         out.sort(key=lambda m: m.start)
         return out
 
+    @property
+    def categories(self):
+        """The keyword categories of the sentence's mentions, and '@' + each entity kind."""
+        return self._by_cat.keys()
+
     def has(self, *cats: str) -> bool:
         return any(c in self._by_cat for c in cats)
 

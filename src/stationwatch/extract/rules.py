@@ -310,15 +310,10 @@ class SentenceRules:
         self.tied = self.station_places()
         self.linked = [m for m in self.tied if m.locality]
         self.carried = self.carried_places()
-        self.locations()
-        self.counts()
-        self.operators_and_openings()
-        self.activities()
-        self.staffing()
-        self.incidents()
-        self.responses()
-        self.cooperation()
-        self.policing_abroad()
+        present = self.view.categories
+        for rule, fired_by in _RULES:
+            if fired_by is None or not fired_by.isdisjoint(present):
+                rule(self)
         return self.drafts
 
     def add(self, d: Draft) -> None:
@@ -1195,6 +1190,22 @@ class SentenceRules:
                 if c.speaker and c.speaker.country == CN and c.speaker.kind == "state":
                     return c.speaker
         return None
+
+
+# The rule groups in the order they run, each with the mention categories it starts from
+# (None: numbers, which are no mentions): a group adds nothing to a sentence without one
+# of them, so a sentence pays only for the groups its words can fire.
+_RULES = (
+    (SentenceRules.locations, frozenset({"station", "station_weak"})),
+    (SentenceRules.counts, None),
+    (SentenceRules.operators_and_openings, frozenset({"@bureau", "open", "closure"})),
+    (SentenceRules.activities, frozenset(ACTIVITY_CATEGORIES) | {"persuade"}),
+    (SentenceRules.staffing, frozenset(STAFFING_CATEGORIES)),
+    (SentenceRules.incidents, frozenset({"forced_return", "intimidation", "surveillance", "persuade"})),
+    (SentenceRules.responses, frozenset({"investigation", "no_action", "protest", "closure", "arrest", "acknowledge"})),
+    (SentenceRules.cooperation, frozenset({"agreement", "joint_policing"})),
+    (SentenceRules.policing_abroad, frozenset({"denial", "station", "station_weak"})),
+)
 
 
 @lru_cache(maxsize=1)
