@@ -203,10 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         store = build_store(url, args.claims)
         print(f"built in {time.perf_counter() - t0:.1f} s")
-    counts = store.counts()
-    n = sum(v for k, v in counts.items() if k.startswith("claims_"))
-    print(f"store: {n} claims ({counts.get('claims_accepted', 0)} accepted, "
-          f"{counts.get('claims_candidate', 0)} candidates), {counts['documents']} documents")
+    counts = store.count_claims(by="status")  # not Store.counts(): it records entities first
+    print(f"store: {sum(counts.values())} claims ({counts.get('accepted', 0)} accepted, "
+          f"{counts.get('candidate', 0)} candidates)")
     rss_before = peak_rss_mb()
 
     server, thread, base = serve(url)

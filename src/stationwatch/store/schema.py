@@ -96,6 +96,9 @@ claims = Table(
     Index("ix_claims_source", "source_id"),
     Index("ix_claims_status_confidence", "status", "confidence", "id"),
     Index("ix_claims_country_status", "country", "status", "predicate"),
+    # the store order (store._claim_order); on PostgreSQL migration 0011 makes its text
+    # columns COLLATE "C", as that ORDER BY compares them
+    Index("ix_claims_order", "status", "published_start", "source_id", "excerpt_start", "predicate", "id"),
 )
 
 ledger = Table(
