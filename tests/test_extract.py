@@ -663,3 +663,18 @@ def test_month_names_read_like_dateparser():
                 want = None if parsed is None else parsed[0][:4] if parsed[1] == "year" else \
                     parsed[0][:7] if (parsed[1] == "month" or not d) else parsed[0]
                 assert _month_value(m.group(2).lower(), lang, d, y, published) == want, (m.group(0), published)
+
+
+def test_extraction_does_not_depend_on_the_run(tmp_path):
+    """The same text gives the same claims in every process, whatever Python's string hash
+    seed: a government acting where two countries are named equally often is the first."""
+    text = ("Chinese police stations abroad\n\nPublished 2023-01-10. The interior ministry ordered the "
+            "closure of two Chinese police stations, one in Santiago and one in Manila, according to "
+            "Safeguard Defenders.\n")
+    code = ("import json, sys; from stationwatch.extract import extract_claims; "
+            "print(json.dumps(extract_claims(sys.stdin.read(), published='2023-01-10'), sort_keys=True))")
+    runs = [subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"}).stdout for seed in (1, 2, 3, 4)]
+    assert len(set(runs)) == 1
+    closure = [c for c in json.loads(runs[0]) if c["predicate"] == "response.closure_order"]
+    assert [c["subject"]["country"] for c in closure] == ["CL"]

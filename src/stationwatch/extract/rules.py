@@ -1056,10 +1056,11 @@ class SentenceRules:
         # where the stations it acts on are.
         if any(c.kind == "gov" and lo <= c.start < hi and not (c.speaker and c.speaker.country == CN)
                for c in self.speech.cands):
+            # the most named country; on a tie the first named (not set order, which varies by run)
             here = [m.country for m in self.places.usable if m.country != CN] + \
                 [m.country for m in self.carried if m.country != CN]
             if here:
-                return max(set(here), key=here.count), 0.6
+                return max(dict.fromkeys(here), key=here.count), 0.6
         return None, 0
 
     def responses(self) -> None:
