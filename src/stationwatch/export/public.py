@@ -244,8 +244,7 @@ class PublicReader:
             return iter(())
         if not keyed:
             return self._shown(self.store.iter_claims(**f))
-        return ((k, redact_claim(c, self.redactor)) for k, c in self.store.iter_claims(keyed=True, **f)
-                if is_public(c, self.redactor))
+        return ((k, shown) for k, c in self.store.iter_claims(keyed=True, **f) for shown in self._shown((c,)))
 
     def find_claims(self, *, status: str | None = None, order: str = "stored", limit: int | None = None,
                     offset: int = 0, **filters) -> list[dict]:
