@@ -103,6 +103,13 @@ def is_station_claim(claim: dict) -> bool:
     return claim["predicate"] in STATION_PREDICATES and place_of(claim)[0] is not None
 
 
+def is_network_denial(claim: dict) -> bool:
+    """A denial about the network as a whole, not about one station (the PRC says it runs no
+    policing abroad, or denies stations without naming where)."""
+    return claim["stance"] == "denies" and (claim["predicate"] == "network.policing_abroad" or (
+        claim["predicate"].startswith("station.") and not is_station_claim(claim)))
+
+
 def _when(claim: dict):
     """The date a station claim is about: an opening or closure its valid.from; any other
     its valid.from, else its source's publication."""

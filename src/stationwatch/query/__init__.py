@@ -86,9 +86,7 @@ def station_states(claims: list[dict], as_of: dt.date, judgements: list[dict] | 
 
 def network_denials(claims: list[dict], as_of: dt.date) -> list[dict]:
     """Denials about the network as a whole (the PRC says it runs no policing abroad, ...)."""
-    return [c for c in claims if c["stance"] == "denies" and claim_start(c) <= as_of
-            and (c["predicate"] == "network.policing_abroad"
-                 or (c["predicate"].startswith("station.") and not stations.is_station_claim(c)))]
+    return [c for c in claims if stations.is_network_denial(c) and claim_start(c) <= as_of]
 
 
 def documented(states: list[StationState]) -> dict:

@@ -27,6 +27,7 @@ from itertools import chain
 
 from .. import dates, stations
 from ..model import canonical_json
+from . import StationState  # the package is loaded first, and it loads this module only when called
 
 RELEVANT = ("station.", "count.", "network.")
 EVENTS = ("response.", "cooperation.")  # kept too (slim), for the web app's timelines
@@ -83,6 +84,12 @@ class _StationIndex:
         k = bisect.bisect_right(self.starts, as_of)
         return k > 0 and self.max_end[k - 1] >= as_of
 
+    def state(self, as_of: dt.date) -> StationState:
+        """The station's state on `as_of`: present, closed, disputed."""
+        closures = [c for b, c in self.closures if b <= as_of]
+        return StationState(self.station, self.present_evidence(as_of) and not closures, closures,
+                            [d for b, d in self.denials if b <= as_of])
+
 
 class TallyIndex:
     """The figures' claims of one store version, arranged for any as-of date. Built from the
@@ -108,7 +115,7 @@ class TallyIndex:
         # regrouped alone, and every change rebuilds
         self.linked = any(stations.place_of(c)[0] != cc for cc, ss in found.items() for s in ss for c in s.claims)
         self.parts = {cc: self._station_part(ss, self.station_claims.get(cc, ())) for cc, ss in found.items()}
-        self.network = [(self.start[c["id"]], c) for c in claims if _network_denial(c)]
+        self.network = [(self.start[c["id"]], c) for c in claims if stations.is_network_denial(c)]
         entries: dict[tuple, list] = defaultdict(list)
         for c in claims:
             if _reported(c):
@@ -180,11 +187,11 @@ class TallyIndex:
             new._regroup(cc, self, held, [(k, c) for k, c in relevant if c["predicate"].startswith("station.")
                                           and stations.place_of(c)[0] == cc])
         new.network, _ = _merged(self.network, lambda x: x[1]["id"], self.keys, keys, held,
-                                 [(k, (new.start[c["id"]], c)) for k, c in relevant if _network_denial(c)])
+                                 [(k, (new.start[c["id"]], c)) for k, c in relevant if stations.is_network_denial(c)])
         new.groups = dict(self.groups)
         for g in {_group_key(c) for c in changed if _reported(c)}:
-            kept = [x for _, _, figures, _ in [self.groups.get(g, (None, None, [], None))]
-                    for f in figures for x in f.claims if x[3]["id"] not in touched]
+            figures = self.groups[g][2] if g in self.groups else []
+            kept = [x for f in figures for x in f.claims if x[3]["id"] not in touched]
             entries = sorted(kept + [new._entry(c) for _, c in relevant if _reported(c) and _group_key(c) == g],
                              key=lambda x: x[0])
             if entries:
@@ -224,23 +231,10 @@ class TallyIndex:
     def state(self, station_id: str, as_of: dt.date):
         """One station's state, by id; None if no station has it."""
         si = self._by_id.get(station_id)
-        if si is None:
-            return None
-        from . import StationState
-        closures = [c for b, c in si.closures if b <= as_of]
-        return StationState(si.station, si.present_evidence(as_of) and not closures, closures,
-                            [d for b, d in si.denials if b <= as_of])
+        return None if si is None else si.state(as_of)
 
     def states(self, as_of: dt.date, country: str | None = None) -> list:
-        from . import StationState
-        out = []
-        for si in self.by_station:
-            if country and si.station.country != country:
-                continue
-            closures = [c for b, c in si.closures if b <= as_of]
-            present = si.present_evidence(as_of) and not closures
-            out.append(StationState(si.station, present, closures, [d for b, d in si.denials if b <= as_of]))
-        return out
+        return [si.state(as_of) for si in self.by_station if not country or si.station.country == country]
 
     def reported(self, as_of: dt.date, history: bool = True) -> tuple[list[dict], list[dict]]:
         """`query.reported`: the figures in effect, and (with `history`) those superseded."""
@@ -356,7 +350,7 @@ def _sort_out(keyed_claims, keys: dict, shared: dict | None = None) -> tuple[lis
     """Full claims, with their order keys, sorted into what an index holds: the figures'
     claims and the timelines' events ((key, slim claim) pairs), and per country the other
     claims about it ((key, (start, id)) pairs). Each held claim's key goes into `keys`."""
-    from . import _about_country, claim_start
+    from . import claim_start
     relevant, events, others = [], [], defaultdict(list)
     for key, c in keyed_claims:
         predicate, held = c["predicate"], False
@@ -367,19 +361,13 @@ def _sort_out(keyed_claims, keys: dict, shared: dict | None = None) -> tuple[lis
             events.append((key, slim(c, shared)))
             held = True
         if not predicate.startswith(("station.", "count.")):
+            # the countries it is about (`query._about_country`)
             for cc in {(c.get(p) or {}).get("country") for p in ("subject", "object", "scope")} - {None}:
-                if _about_country(c, cc):
-                    others[cc].append((key, (claim_start(c), c["id"])))
-                    held = True
+                others[cc].append((key, (claim_start(c), c["id"])))
+                held = True
         if held:
             keys[c["id"]] = key
     return relevant, events, others
-
-
-def _network_denial(c: dict) -> bool:
-    """A denial about the network as a whole (not about one station)."""
-    return c["stance"] == "denies" and (c["predicate"] == "network.policing_abroad" or (
-        c["predicate"].startswith("station.") and not stations.is_station_claim(c)))
 
 
 def _reported(c: dict) -> bool:

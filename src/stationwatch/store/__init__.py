@@ -690,6 +690,8 @@ def claim_order_key(row) -> tuple:
     start = row["excerpt_start"]
     return (row["published_start"] or _NO_DATE, row["source_id"], -1 if start is None else start,
             row["predicate"], row["id"])
+
+
 _SOURCE_FILTERS = ("min_reliability", "document", "text")
 
 
