@@ -13,7 +13,7 @@ from conftest import REPO
 from stationwatch import query
 from stationwatch.query import index, views
 from stationwatch.export.public import PublicReader, public_claims, redactor_for
-from stationwatch.store import Store
+from stationwatch.store import Store, slim_claim
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import generate_corpus  # noqa: E402
@@ -155,6 +155,27 @@ def test_the_index_keeps_the_timeline_claims_of_the_plain_store(store):
     for prefixes in (("response.", "cooperation."), ("count.stations",), ("station.opened", "station.closed")):
         plain = [c["id"] for c in store.claims(status="accepted") if c["predicate"].startswith(prefixes)]
         assert [c["id"] for c in idx.accepted(prefixes)] == plain and plain
+
+
+def test_slim_claims_read_from_their_columns_are_the_whole_claims_made_slim(store):
+    example = json.loads((REPO / "examples" / "claims.jsonl").read_text().splitlines()[0])
+    store.import_claims([(1, dict(example, said_by={"name": "A witness", "type": "person"}))], origin="test",
+                        accept=True)
+    whole = list(store.iter_claims(keyed=True))
+    slim = list(store.iter_claims(keyed=True, slim=True))
+    assert [k for k, _ in slim] == [k for k, _ in whole]
+    assert [c for _, c in slim] == [slim_claim(c) for _, c in whole]
+    # what the comparison covers: a speaker with a type, values, scopes, known and unknown dates
+    assert any("type" in c["said_by"] for _, c in slim) and any(c["value"] is not None for _, c in slim)
+    assert any(c["scope"] for _, c in slim) and any(c["qualifier"] for _, c in slim)
+    assert any(c["valid"]["from"] is None for _, c in slim) and any(c["valid"]["from"] for _, c in slim)
+    by_source: dict[tuple, list] = {}
+    for _, c in slim:
+        by_source.setdefault((c["source"]["url"], c["source"]["title"]), []).append(c["source"])
+    assert all(s is group[0] for group in by_source.values() for s in group)  # one dict per source
+    public = PublicReader(store)
+    assert list(public.iter_claims(slim=True, status="accepted")) == [
+        slim_claim(c) for c in public.iter_claims(status="accepted")]
 
 
 INDEXES = ((None, query.ANY_GRADE), (dt.date(2023, 6, 30), query.ANY_GRADE), (None, query.Grades(max_credibility=3)))

@@ -26,6 +26,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from ..model import PERSON, source_id
+from ..store import Sharing, slim_claim
 
 REDACTED = "[person]"
 
@@ -238,13 +239,19 @@ class PublicReader:
             if is_public(c, self.redactor):
                 yield redact_claim(c, self.redactor)
 
-    def iter_claims(self, *, status: str | None = None, keyed: bool = False, **filters):
+    def iter_claims(self, *, status: str | None = None, keyed: bool = False, slim: bool = False, **filters):
+        """The store's `iter_claims`, public claims only, redacted; `slim` ones are made slim
+        after redaction (from the whole claim, which the public check reads)."""
         f = self._filters(status, filters)
         if f is None:
             return iter(())
+        made = lambda c: c  # noqa: E731
+        if slim:
+            one = Sharing().part
+            made = lambda c: slim_claim(c, one)  # noqa: E731
         if not keyed:
-            return self._shown(self.store.iter_claims(**f))
-        return ((k, shown) for k, c in self.store.iter_claims(keyed=True, **f) for shown in self._shown((c,)))
+            return (made(c) for c in self._shown(self.store.iter_claims(**f)))
+        return ((k, made(shown)) for k, c in self.store.iter_claims(keyed=True, **f) for shown in self._shown((c,)))
 
     def find_claims(self, *, status: str | None = None, order: str = "stored", limit: int | None = None,
                     offset: int = 0, **filters) -> list[dict]:

@@ -31,31 +31,7 @@ from . import StationState  # the package is loaded first, and it loads this mod
 
 RELEVANT = ("station.", "count.", "network.")
 EVENTS = ("response.", "cooperation.")  # kept too (slim), for the web app's timelines
-_SOURCE_KEEP = ("title", "publisher", "url", "published")
 _FAR = dt.date.max
-
-
-def slim(c: dict, shared: dict | None = None) -> dict:
-    """What the figures read of a claim (no excerpt, review or provenance detail). With
-    `shared`, equal parts (a source, a speaker, a place) are one object for every claim that
-    has them: claims of one source share its dict. The index's claims are read, never
-    changed, so sharing is safe; it roughly halves what the index holds."""
-    one = _one_of if shared is not None else lambda _shared, part: part
-    return {"id": c["id"], "predicate": c["predicate"], "subject": one(shared, c["subject"]),
-            "object": one(shared, c["object"]), "value": c["value"], "scope": one(shared, c["scope"]),
-            "qualifier": c["qualifier"], "stance": c["stance"], "said_by": one(shared, c["said_by"]),
-            "valid": one(shared, c["valid"]), "source": one(shared, {k: c["source"].get(k) for k in _SOURCE_KEEP})}
-
-
-def _one_of(shared: dict, part):
-    """The object equal to `part` that `shared` already holds, else `part` (then held)."""
-    if not isinstance(part, dict):
-        return part
-    try:
-        key = tuple((k, type(v), v) for k, v in part.items())  # types too: 1 == True, but not alike
-        return shared.setdefault(key, part)
-    except TypeError:  # a part holding lists or dicts: kept as it is
-        return part
 
 
 class _Station(stations.Station):
@@ -346,19 +322,20 @@ def _merged(items: list, ident, old_keys: dict, new_keys: dict, held: list[tuple
     return out, dropped
 
 
-def _sort_out(keyed_claims, keys: dict, shared: dict | None = None) -> tuple[list, list, dict]:
-    """Full claims, with their order keys, sorted into what an index holds: the figures'
-    claims and the timelines' events ((key, slim claim) pairs), and per country the other
-    claims about it ((key, (start, id)) pairs). Each held claim's key goes into `keys`."""
+def _sort_out(keyed_claims, keys: dict) -> tuple[list, list, dict]:
+    """Slim claims (`store.slim_claim`), with their order keys, sorted into what an index
+    holds: the figures' claims and the timelines' events ((key, claim) pairs), and per
+    country the other claims about it ((key, (start, id)) pairs). Each held claim's key
+    goes into `keys`."""
     from . import claim_start
     relevant, events, others = [], [], defaultdict(list)
     for key, c in keyed_claims:
         predicate, held = c["predicate"], False
         if predicate.startswith(RELEVANT):
-            relevant.append((key, slim(c, shared)))
+            relevant.append((key, c))
             held = True
         elif predicate.startswith(EVENTS):
-            events.append((key, slim(c, shared)))
+            events.append((key, c))
             held = True
         if not predicate.startswith(("station.", "count.")):
             # the countries it is about (`query._about_country`)
@@ -517,12 +494,9 @@ def version_of(store) -> tuple:
 
 def _build(store, known_at, grades) -> TallyIndex:
     keys: dict[str, tuple] = {}
-    shared: dict = {}  # one object for each date and source id the keys repeat
-    keyed = ((tuple(shared.setdefault(p, p) for p in k[:2]) + k[2:], c) for k, c in store.iter_claims(
-        keyed=True, status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
-        max_credibility=grades.max_credibility))
-    relevant, events, others = _sort_out(keyed, keys, shared)
-    shared.clear()
+    relevant, events, others = _sort_out(store.iter_claims(
+        keyed=True, slim=True, status="accepted", known_at=known_at, min_reliability=grades.min_reliability,
+        max_credibility=grades.max_credibility), keys)
     return TallyIndex([c for _, c in relevant], keys, store.judgements(),
                       {cc: [e for _, e in es] for cc, es in others.items()}, [c for _, c in events])
 
@@ -592,7 +566,7 @@ def _brought_up(store, version: tuple, hit: tuple, key: tuple) -> TallyIndex | N
     if not touched:
         return None if touched is None else index
     _, known_at, grades = key
-    fresh = list(store.iter_claims(ids=sorted(touched), keyed=True, status="accepted", known_at=known_at,
+    fresh = list(store.iter_claims(ids=sorted(touched), keyed=True, slim=True, status="accepted", known_at=known_at,
                                    min_reliability=grades.min_reliability, max_credibility=grades.max_credibility))
     return index.updated(fresh, touched)
 

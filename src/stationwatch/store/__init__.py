@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, and_, exc, func, or_, select
+from sqlalchemy import Connection, Text, and_, cast, exc, func, or_, select
 
 from .. import dates, stations
 from ..model import (PERSON, REVIEW_STATUSES, InvalidClaim, check_credibility, check_excerpt_against,
@@ -478,20 +479,24 @@ class Store(AccountsMixin):
             cid = self._resolve_id(conn, id_or_prefix)
             return next(self._select_claims(conn, ids=[cid]))
 
-    def iter_claims(self, *, ids: list[str] | None = None, keyed: bool = False, **filters) -> Iterator:
+    def iter_claims(self, *, ids: list[str] | None = None, keyed: bool = False, slim: bool = False,
+                    **filters) -> Iterator:
         """Claims as `claims()` orders them, streamed: memory stays flat in the size of the store.
         `filters` are those of `claim_conditions` (`predicate_prefixes` keeps claims whose
         predicate starts with any of them). With `keyed`, (order key, claim) pairs: the keys
         sort in Python as the store orders the claims (see `claim_order_key`), so claims
         read later can be put in their place among claims read before. With `ids`, the
-        claims are in store order within each 2,000 ids."""
+        claims are in store order within each 2,000 ids. With `slim`, each claim is
+        `slim_claim` of it, read from only the columns that needs; equal parts are one
+        object for the whole stream (they are shared: never change them)."""
+        select_claims = self._select_slim if slim else self._select_claims
         if ids is not None:
             for i in range(0, len(ids), 2000):
                 with self.engine.connect() as conn:
-                    yield from self._select_claims(conn, ids=ids[i:i + 2000], keyed=keyed, **filters)
+                    yield from select_claims(conn, ids=ids[i:i + 2000], keyed=keyed, **filters)
             return
         with self.engine.connect() as conn:
-            yield from self._select_claims(conn, stream=True, keyed=keyed, **filters)
+            yield from select_claims(conn, stream=True, keyed=keyed, **filters)
 
     def find_claims(self, *, order: str = "stored", limit: int | None = None, offset: int = 0,
                     **filters) -> list[dict]:
@@ -583,6 +588,31 @@ class Store(AccountsMixin):
         else:
             for row in rows:
                 yield _claim_dict(row)
+
+    def _select_slim(self, conn: Connection, *, stream: bool = False, keyed: bool = False,
+                     **filters) -> Iterator:
+        """`_select_claims` made slim (`slim_claim`) without reading the rest: no excerpt text or
+        review columns, each distinct JSON text parsed once, equal parts one object."""
+        q = select(*(cast(claims_t.c[k], Text).label(k) if k in _JSON_PARTS else claims_t.c[k]
+                     for k in _SLIM_COLUMNS), *(sources_t.c[k] for k in SLIM_SOURCE)).select_from(_CLAIMS_WITH_SOURCE)
+        conds = claim_conditions(self.engine, **filters)
+        if conds:
+            q = q.where(and_(*conds))
+        rows = (conn.execution_options(yield_per=2000) if stream else conn).execute(
+            q.order_by(*_claim_order(self.engine)))
+        share = Sharing()
+        for r in rows.mappings():
+            said_by = share.said_by(r["said_by_name"], r["said_by_country"], r["said_by_type"])
+            claim = {"id": r["id"], "predicate": share.value(r["predicate"]), "subject": share.parsed(r["subject"]),
+                     "object": share.parsed(r["object"]), "value": share.parsed(r["value"]),
+                     "scope": share.parsed(r["scope"]), "qualifier": r["qualifier"], "stance": r["stance"],
+                     "said_by": said_by, "valid": share.valid(r["valid_from"], r["valid_to"]),
+                     "source": share.source(r["source_id"], r)}
+            if keyed:
+                key = claim_order_key(r)
+                yield (share.value(key[0]), share.value(key[1])) + key[2:], claim
+            else:
+                yield claim
 
     def document_text(self, doc_id: str, conn: Connection | None = None) -> str | None:
         if conn is None:
@@ -683,6 +713,72 @@ def _claim_order(engine) -> list:
 
 
 _NO_DATE = dt.date.min
+SLIM_SOURCE = ("title", "publisher", "url", "published")
+_JSON_PARTS = ("subject", "object", "value", "scope")
+_SLIM_COLUMNS = ("id", "source_id", "published_start", "predicate", *_JSON_PARTS, "qualifier", "stance",
+                 "said_by_name", "said_by_country", "said_by_type", "valid_from", "valid_to", "excerpt_start")
+
+
+def slim_claim(c: dict, one=lambda part: part) -> dict:
+    """What the tally's index reads of a claim: no excerpt, review or provenance detail, and
+    of the source only its title, publisher, address and date. `one` may give, for each part,
+    an equal object to hold instead (`Sharing.part`)."""
+    return {"id": c["id"], "predicate": c["predicate"], "subject": one(c["subject"]), "object": one(c["object"]),
+            "value": c["value"], "scope": one(c["scope"]), "qualifier": c["qualifier"], "stance": c["stance"],
+            "said_by": one(c["said_by"]), "valid": one(c["valid"]),
+            "source": one({k: c["source"].get(k) for k in SLIM_SOURCE})}
+
+
+class Sharing:
+    """One object for equal parts of many slim claims (a source's dict for each of its claims,
+    one dict per speaker, per JSON text): an index of a million claims holds about half as
+    much. The parts are shared, so no one may change them."""
+
+    def __init__(self):
+        self._held: dict = {}
+        self._parsed: dict[str, object] = {}
+
+    def part(self, part):
+        """The held object equal to `part` (a dict of plain values), else `part`, now held."""
+        if not isinstance(part, dict):
+            return part
+        try:
+            key = ("part",) + tuple((k, type(v), v) for k, v in part.items())  # 1 == True, but not alike
+            return self._held.setdefault(key, part)
+        except TypeError:  # a part holding lists or dicts: kept as it is
+            return part
+
+    def value(self, v):
+        return self._held.setdefault(("value", type(v), v), v)
+
+    def parsed(self, raw: str | None):
+        """A JSON column's text parsed, once per distinct text (SQL NULL and JSON null: None)."""
+        if raw is None:
+            return None
+        if raw not in self._parsed:
+            self._parsed[raw] = json.loads(raw)
+        return self._parsed[raw]
+
+    def said_by(self, name, country, kind) -> dict:
+        key = ("said_by", name, country, kind)
+        held = self._held.get(key)
+        if held is None:
+            held = self._held[key] = {"name": name, "country": country, **({"type": kind} if kind else {})}
+        return held
+
+    def valid(self, start, end) -> dict:
+        key = ("valid", start, end)
+        held = self._held.get(key)
+        if held is None:
+            held = self._held[key] = {"from": start, "to": end}
+        return held
+
+    def source(self, source_id: str, row) -> dict:
+        key = ("source", source_id)
+        held = self._held.get(key)
+        if held is None:
+            held = self._held[key] = {k: row[k] for k in SLIM_SOURCE}
+        return held
 
 
 def claim_order_key(row) -> tuple:
