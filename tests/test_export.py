@@ -15,7 +15,8 @@ from followthemoney.statement import StatementEntity
 
 from conftest import REPO, cli_on, new_db_url
 from stationwatch import query
-from stationwatch.export.public import is_public, public_claims
+from stationwatch.export.public import is_public, public_claims, public_filter
+from stationwatch.query.export_views import snapshot
 from stationwatch.model import source_id
 from stationwatch.store import Store
 
@@ -305,6 +306,17 @@ def test_public_exports_contain_no_person_data(run, tmp_path, store, fmt):
         assert all(i in public for i in others)
 
 
+@pytest.mark.parametrize("public", [False, True])
+def test_jsonl_export_streamed_from_the_store_is_the_snapshot_in_view(run, tmp_path, store, public):
+    """The jsonl export reads the store (or its public reader) claim by claim rather than
+    through a snapshot of every claim; it gives the snapshot's claims in view all the same."""
+    out = export_file(run, tmp_path, "jsonl", *(["--public"] if public else []))
+    snap = snapshot(store, as_of=dt.date.fromisoformat(AS_OF), claim_filter=public_filter(store) if public else None)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == snap.in_view and snap.in_view
+    assert len(snap.in_view) < len(snap.claims)  # the as-of date leaves some out
+
+
 def test_public_csv_contains_no_person_data(run, tmp_path, store):
     folder = tmp_path / "pub"
     code, _, err = run("export", "--format", "csv", "--public", "--as-of", AS_OF, "-o", str(folder))
@@ -333,3 +345,24 @@ def test_export_replaces_an_existing_file_atomically(run, tmp_path):
     assert code == 0, err
     assert "old contents" not in out.read_text() and json.loads(out.read_text().splitlines()[0])["id"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+@pytest.mark.parametrize("command", [("export", "--format", "jsonl", "--as-of", AS_OF), ("claims", "export")])
+def test_an_export_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(run, tmp_path, command):
+    """`-o /dev/null`, `-o /dev/stdout` or a named pipe: written to, never renamed over (an
+    atomic replace would have made /dev/null a plain file)."""
+    import os
+    import stat
+    import threading
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    code, _, err = run(*command, "-o", str(fifo))
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    lines = got[0].splitlines()
+    assert lines and all(json.loads(line)["id"] for line in lines)
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))

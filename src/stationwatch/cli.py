@@ -201,15 +201,11 @@ def claims_export(
     """Export claims as JSONL, with ids, review status and sources; `claims import` reads it back."""
     if format is not ClaimFmt.jsonl:
         raise typer.BadParameter("export writes jsonl", param_hint="--format")
-    lines = [json.dumps(c, ensure_ascii=False) for c in State.store().claims(status=status)]
-    text = "".join(line + "\n" for line in lines)
+    from .export import write_pieces
+    lines = (json.dumps(c, ensure_ascii=False) + "\n" for c in State.store().iter_claims(status=status))
+    n = write_pieces(output, lines, sys.stdout)
     if output:
-        tmp = output.with_name(output.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
-        err.print(f"{len(lines)} claims written to {output}")
-    else:
-        sys.stdout.write(text)
+        err.print(f"{n} claims written to {output}")
 
 
 # -- review ---------------------------------------------------------------------------
@@ -938,11 +934,9 @@ def export_cmd(
 ):
     """Export documented stations, claims and responses for other tools (Aleph, GIS, spreadsheets)."""
     from .export import export
-    text, summary = export(State.store(), format.value, as_of=day(as_of, "--as-of"),
-                           known_at=day(known_at, "--known-at"), public=public, output=output, table=table)
-    if text is not None:
-        sys.stdout.write(text)
-    else:
+    summary = export(State.store(), format.value, as_of=day(as_of, "--as-of"), known_at=day(known_at, "--known-at"),
+                     public=public, output=output, table=table, stdout=sys.stdout)
+    if output is not None:
         err.print(summary, highlight=False, markup=False)
 
 

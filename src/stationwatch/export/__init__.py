@@ -7,8 +7,10 @@ half-written file and an existing one untouched.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..store import StoreError
@@ -18,19 +20,27 @@ class ExportError(StoreError):
     """A problem with an export the user can act on; str() is one line."""
 
 
-def write_atomic(path: Path | str, data: str | bytes) -> Path:
-    """Write `data` to `path` through a temporary file in the same directory, then rename."""
+def write_atomic(path: Path | str, data: str | bytes | Iterable[str]) -> Path:
+    """Write `data` (or its pieces, one after another: a large export is never held whole)
+    to `path` through a temporary file in the same directory, then rename."""
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a directory")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    pieces = [data] if isinstance(data, (str, bytes)) else data
+    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a pipe: written to, never replaced
+        try:
+            with open(path, "wb") as fh:
+                _write_all(fh, pieces)
+        except OSError as e:
+            raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
+        return path
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
     except OSError as e:
         raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            _write_all(fh, pieces)
         os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except OSError as e:
@@ -40,6 +50,11 @@ def write_atomic(path: Path | str, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _write_all(fh, pieces: Iterable[str | bytes]) -> None:
+    for piece in pieces:
+        fh.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
 
 
 def _file_mode() -> int:
@@ -65,20 +80,29 @@ FORMATS = ("ftm", "geojson", "csv", "jsonl")
 
 
 def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
-           output: Path | str | None = None, table: str | None = None) -> tuple[str | None, str]:
-    """Run one export. Returns (text for stdout or None, a one-line summary of what was written).
+           output: Path | str | None = None, table: str | None = None, stdout=None) -> str:
+    """Run one export; returns a one-line summary of what was written.
 
     `csv` writes its three tables into the directory `output`, or one `table` to `output`
-    (a file) or stdout; the other formats write one file, or stdout without `output`.
+    (a file) or `stdout`; the other formats write one file, or to `stdout` (a text stream)
+    without `output`. JSON lines are written as they are made.
     """
     from ..query.export_views import document_names, snapshot
-    from .public import public_filter, redactor_for
+    from .public import PublicReader, public_filter, redactor_for
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    if output is None and stdout is None and not (fmt == "csv" and table is None):
+        raise ExportError("no place to write: give an output file")
+    as_of = as_of or dt.date.today()
+    scope = f"as of {as_of.isoformat()}" + (f", known at {known_at.isoformat()}" if known_at else "") \
+        + (", public" if public else "")
+    if fmt == "jsonl" and table is None:  # the claims alone: streamed, never all held
+        from . import jsonl
+        reader = PublicReader(store) if public else store
+        n = write_pieces(output, jsonl.lines(reader.iter_claims(status="accepted", known_at=known_at), as_of), stdout)
+        return f"{n} claims" + (f" written to {output}" if output else "") + f" ({scope})"
     snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_filter(store) if public else None,
                     public=public)
-    scope = f"as of {snap.as_of.isoformat()}" + (f", known at {snap.known_at.isoformat()}" if snap.known_at else "") \
-        + (", public" if public else "")
     if fmt == "csv":
         from . import csv as csv_export
         tables = csv_export.tables(snap)
@@ -86,10 +110,8 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
             if table not in tables:
                 raise ExportError(f"unknown table {table!r} (one of {', '.join(csv_export.TABLES)})")
             text = csv_export.render(*tables[table])
-            if output is None:
-                return text, f"{len(tables[table][1])} {table} rows ({scope})"
-            write_atomic(output, text)
-            return None, f"{len(tables[table][1])} {table} rows written to {output} ({scope})"
+            write_pieces(output, text, stdout)
+            return f"{len(tables[table][1])} {table} rows" + (f" written to {output}" if output else "") + f" ({scope})"
         if output is None:
             raise ExportError("csv writes three tables (stations, claims, responses): give -o DIRECTORY, "
                               "or --table NAME for one table on stdout")
@@ -98,7 +120,7 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
         for name, (columns, rows) in tables.items():
             write_atomic(folder / f"{name}.csv", csv_export.render(columns, rows))
             counts.append(f"{len(rows)} {name}")
-        return None, f"{', '.join(counts)} written to {folder}/ ({scope})"
+        return f"{', '.join(counts)} written to {folder}/ ({scope})"
     if table is not None:
         raise ExportError("--table applies to --format csv only")
     if fmt == "ftm":
@@ -107,18 +129,29 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
         if public:  # a file name can name a person too
             redactor = redactor_for(store)
             names = {k: redactor.redact_label(v) for k, v in names.items()}
-        text = ftm.render(snap, names)
-        what = f"{text.count(chr(10))} FollowTheMoney entities"
-    elif fmt == "geojson":
+        lines, what = ftm.lines(snap, names), "FollowTheMoney entities"
+    else:
         from . import geojson
         fc = geojson.feature_collection(snap)
-        text = geojson.json.dumps(fc, ensure_ascii=False, indent=1) + "\n"
-        what = f"{len(fc['features'])} station features"
+        lines, what = [geojson.json.dumps(fc, ensure_ascii=False, indent=1) + "\n"], "station features"
+    n = write_pieces(output, lines, stdout)
+    n = len(fc["features"]) if fmt == "geojson" else n
+    return f"{n} {what}" + (f" written to {output}" if output else "") + f" ({scope})"
+
+
+def write_pieces(output: Path | str | None, pieces: str | Iterable[str], stdout) -> int:
+    """Write `pieces` to the file `output` (atomically), else to `stdout`; how many there were."""
+    n = 0
+
+    def counted():
+        nonlocal n
+        for piece in [pieces] if isinstance(pieces, str) else pieces:
+            n += 1
+            yield piece
+
+    if output is not None:
+        write_atomic(output, counted())
     else:
-        from . import jsonl
-        text = jsonl.render(snap)
-        what = f"{text.count(chr(10))} claims"
-    if output is None:
-        return text, f"{what} ({scope})"
-    write_atomic(output, text)
-    return None, f"{what} written to {output} ({scope})"
+        for piece in counted():
+            stdout.write(piece)
+    return n

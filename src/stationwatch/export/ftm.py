@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
@@ -130,13 +131,20 @@ class Entities:
                                  id=hashlib.sha1(key.encode("utf-8")).hexdigest()))
         return out
 
+    def record(self, proxy: EntityProxy) -> dict:
+        data = proxy.to_dict()
+        data["statements"] = [s.to_dict() for s in self.statements(proxy)]
+        return data
+
+    def let_go(self, proxy: EntityProxy) -> dict:
+        """The finished entity's record; it is no longer held (nothing may add to it now)."""
+        data = self.record(proxy)
+        del self.proxies[proxy.id]
+        self.origins.pop(proxy.id, None)
+        return data
+
     def records(self) -> list[dict]:
-        out = []
-        for proxy in self.proxies.values():
-            data = proxy.to_dict()
-            data["statements"] = [s.to_dict() for s in self.statements(proxy)]
-            out.append(data)
-        return out
+        return [self.record(proxy) for proxy in self.proxies.values()]
 
 
 def _by(claims: list[dict]) -> list[str]:
@@ -320,12 +328,20 @@ def _stations(ents: Entities, rows: list[dict]) -> dict[str, list[EntityProxy]]:
     return linked
 
 
-def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> list[dict]:
-    """The snapshot as FtM entity dicts (each with its `statements`), sources first."""
+def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterator[dict]:
+    """The snapshot as FtM entity dicts (each with its `statements`): the sources, then each
+    source's mentions, then one `Documentation` per claim, each given out as soon as it is
+    complete and not held after; last the stations, events, speakers and governments, which
+    gather values from many claims. So the entities held at once are those few, not one per
+    claim: a million-claim export does not need the memory of a million entities."""
     doc_names = doc_names or {}
     ents = Entities()
     claims = snap.in_view
-    srcs = {s["id"]: _add_source(ents, s, doc_names) for s in sources(claims)}
+    source_ids = {}
+    for s in sources(claims):
+        source = _add_source(ents, s, doc_names)
+        source_ids[s["id"]] = source.id
+        yield ents.let_go(source)
     about_network = [c for c in claims if c["predicate"].startswith(("count.", "network."))
                      or (c["predicate"].startswith("station.") and not stations.is_station_claim(c))]
     if about_network:
@@ -334,44 +350,55 @@ def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> list[di
     on_station = _stations(ents, rows)
     on_event = _events(ents, claims)
     states = {st.station.id: st for st in snap.states}
+    shown = {r["id"] for r in rows}
     for c in claims:
         if c["predicate"].startswith("station.") and c["stance"] == "denies" and stations.is_station_claim(c):
             for st in stations.stations_denied_by(c, [s.station for s in states.values()]):
-                if any(r["id"] == st.id for r in rows):
+                if st.id in shown:
                     on_station[c["id"]].append(ents.proxies[station_entity_id(st.id)])
     for sid, cs in by_source(claims).items():
+        mentions = {}
         for c in cs:
             speaker = _speaker(ents, c)
             if speaker is not None:
                 mention, _ = ents.make("Mention", f"sw-mention-{_h(sid, speaker.id)}")
-                ents.add(mention, "document", srcs[sid].id, [], [c])
+                mentions[mention.id] = mention
+                ents.add(mention, "document", source_ids[sid], [], [c])
                 ents.add(mention, "name", c["said_by"]["name"], [], [c])
                 ents.add(mention, "resolved", speaker.id, [], [c])
                 ents.add(mention, "detectedSchema", speaker.schema.name, [], [c])
                 ents.add(mention, "contextCountry", c["said_by"].get("country"), [], [c])
+        for mention in mentions.values():  # a mention is of one source: complete
+            yield ents.let_go(mention)
     for c in claims:
-        doc, _ = ents.make("Documentation", claim_entity_id(c["id"]))
-        about = on_station.get(c["id"]) or on_event.get(c["id"])
-        if not about and c["predicate"].startswith(("response.", "cooperation.")) and (c["subject"] or {}).get("country"):
-            about = [_government(ents, c["subject"]["country"], [c])]
-        if not about:
-            about = [_network(ents)]
-        ents.add(doc, "document", srcs[source_id(c["source"])].id, [], [c])
-        for e in about:
-            ents.add(doc, "entity", e.id, [], [c])
-        ents.add(doc, "recordId", c["id"], [], [c])
-        ents.add(doc, "role", c["predicate"] + (" (denies)" if c["stance"] == "denies" else ""), [], [c])
-        ents.add(doc, "status", c["status"], [], [c])
-        ents.add(doc, "date", c["valid"]["from"] or c["source"]["published"], [], [c])
-        ents.add(doc, "startDate", c["valid"]["from"], [], [c])
-        ents.add(doc, "endDate", c["valid"]["to"], [], [c])
-        ents.add(doc, "summary", (c.get("excerpt") or {}).get("text") or c.get("note"), [], [c])
-        ents.add(doc, "description", _describe(c), [], [c])
-        ents.add(doc, "namesMentioned", c["said_by"]["name"], [], [c])
-        ents.add(doc, "sourceUrl", c["source"].get("url"), [], [c])
-    return ents.records()
+        yield ents.let_go(_documentation(ents, c, source_ids, on_station.get(c["id"]) or on_event.get(c["id"])))
+    yield from ents.records()
 
 
-def render(snap: Snapshot, doc_names: dict[str, str] | None = None) -> str:
-    """FtM JSON lines: one entity per line."""
-    return "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in entities(snap, doc_names))
+def _documentation(ents: Entities, c: dict, source_ids: dict[str, str], about: list | None) -> EntityProxy:
+    """The claim as a `Documentation` of the entities it is `about` (else its government's,
+    else the network's) in its source."""
+    doc, _ = ents.make("Documentation", claim_entity_id(c["id"]))
+    if not about and c["predicate"].startswith(("response.", "cooperation.")) and (c["subject"] or {}).get("country"):
+        about = [_government(ents, c["subject"]["country"], [c])]
+    if not about:
+        about = [_network(ents)]
+    ents.add(doc, "document", source_ids[source_id(c["source"])], [], [c])
+    for e in about:
+        ents.add(doc, "entity", e.id, [], [c])
+    ents.add(doc, "recordId", c["id"], [], [c])
+    ents.add(doc, "role", c["predicate"] + (" (denies)" if c["stance"] == "denies" else ""), [], [c])
+    ents.add(doc, "status", c["status"], [], [c])
+    ents.add(doc, "date", c["valid"]["from"] or c["source"]["published"], [], [c])
+    ents.add(doc, "startDate", c["valid"]["from"], [], [c])
+    ents.add(doc, "endDate", c["valid"]["to"], [], [c])
+    ents.add(doc, "summary", (c.get("excerpt") or {}).get("text") or c.get("note"), [], [c])
+    ents.add(doc, "description", _describe(c), [], [c])
+    ents.add(doc, "namesMentioned", c["said_by"]["name"], [], [c])
+    ents.add(doc, "sourceUrl", c["source"].get("url"), [], [c])
+    return doc
+
+
+def lines(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterator[str]:
+    """FtM JSON lines: one entity per line, each written as it is made."""
+    return (json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in entities(snap, doc_names))

@@ -3,9 +3,12 @@ spec with ids, review status and sources (what `stationwatch claims import` read
 from __future__ import annotations
 
 import json
+import datetime as dt
+from collections.abc import Iterable, Iterator
 
-from ..query.export_views import Snapshot
+from ..query import claim_start
 
 
-def render(snap: Snapshot) -> str:
-    return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in snap.in_view)
+def lines(accepted: Iterable[dict], as_of: dt.date) -> Iterator[str]:
+    """The accepted claims that had started to hold by `as_of` (`Snapshot.in_view`), a line each."""
+    return (json.dumps(c, ensure_ascii=False) + "\n" for c in accepted if claim_start(c) <= as_of)

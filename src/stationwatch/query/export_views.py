@@ -157,11 +157,8 @@ def country_rows(snap: Snapshot, stations: list[dict] | None = None,
         here = [s for s in stations if s["country"] == cc]
         figures = reported_for_country(snap, cc)
         responses = [r for r in timeline if r["country"] == cc]
-        ids: list[str] = []
-        for i in ([i for s in here for i in s["claim_ids"]] + [i for f in figures for i in f["claim_ids"]]
-                  + [r["claim_id"] for r in responses]):
-            if i not in ids:
-                ids.append(i)
+        ids = list(dict.fromkeys([i for s in here for i in s["claim_ids"]] + [i for f in figures for i in f["claim_ids"]]
+                                 + [r["claim_id"] for r in responses]))
         rows.append({"country": cc, "country_name": country_name(cc),
                      "documented": sum(1 for s in here if s["present"]),
                      "closed": sum(1 for s in here if s["status"] == "closed"),
@@ -177,11 +174,7 @@ def denials(snap: Snapshot) -> list[dict]:
     """Claims denying the network or a station, in view on `as_of`."""
     net = network_denials(snap.claims, snap.as_of)
     station = [c for st in snap.states for c in st.denied_by]
-    out: list[dict] = []
-    for c in net + station:
-        if c not in out:
-            out.append(c)
-    return out
+    return list({c["id"]: c for c in net + station}.values())  # each once, first place kept
 
 
 def document_names(store: Store) -> dict[str, str]:
