@@ -271,3 +271,18 @@ def test_stations_merged_across_countries_are_rebuilt_not_updated(store, monkeyp
     assert len(builds) == 1
     index.clear()
     assert query.tally(store, as_of=dt.date(2024, 1, 1), history=True) == after
+
+
+def test_kept_indexes_hold_no_more_claims_than_the_budget(store, monkeypatch):
+    index.clear()
+    first = index.indexed(store, None, query.ANY_GRADE)
+    answer = query.tally(store, as_of=dt.date(2023, 1, 1))
+    monkeypatch.setattr(index, "CACHE_CLAIMS", len(first.keys) + 1)  # room for this one, not for two
+    known_at = dt.date(2023, 6, 30)
+    second = index.indexed(store, known_at, query.ANY_GRADE)
+    assert 0 < len(second.keys) < len(first.keys)
+    assert list(index._cache) == [(store.url, known_at, query.ANY_GRADE)]  # the older one let go
+    assert query.tally(store, as_of=dt.date(2023, 1, 1)) == answer  # built again when asked for
+    assert index.indexed(store, None, query.ANY_GRADE) is not first
+    monkeypatch.setattr(index, "CACHE_CLAIMS", 0)
+    assert index.indexed(store, known_at, query.ANY_GRADE) is not None and len(index._cache) == 1  # one stays

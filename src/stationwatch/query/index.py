@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import os
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
@@ -484,6 +485,10 @@ def _long_lived(answer):
 _cache: OrderedDict[tuple, tuple[object, TallyIndex]] = OrderedDict()
 _lock = threading.Lock()
 CACHE_SIZE = 6
+# Claims held by all kept indexes together: each knowledge date or grade filter asked for
+# has an index of its own, about 2 kB a claim; past this the least recently used go (the
+# one in use stays, however large). 1.5 million claims: about 3 GB.
+CACHE_CLAIMS = int(os.environ.get("STATIONWATCH_INDEX_CLAIMS", "1500000"))
 
 
 def version_of(store) -> tuple:
@@ -588,7 +593,8 @@ def indexed(store, known_at: dt.date | None, grades) -> TallyIndex:
             gc.freeze()
         _cache[key] = (version, index)
         _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
+        while len(_cache) > 1 and (len(_cache) > CACHE_SIZE or
+                                   sum(len(kept.keys) for _, kept in _cache.values()) > CACHE_CLAIMS):
             _cache.popitem(last=False)
         return index
 
