@@ -143,8 +143,10 @@ class Entities:
         self.origins.pop(proxy.id, None)
         return data
 
-    def records(self) -> list[dict]:
-        return [self.record(proxy) for proxy in self.proxies.values()]
+    def let_go_all(self, keep: frozenset[str] = frozenset()) -> Iterator[dict]:
+        """The records of every entity held but those in `keep`, which are no longer held."""
+        for entity_id in [i for i in self.proxies if i not in keep]:
+            yield self.let_go(self.proxies[entity_id])
 
 
 def _by(claims: list[dict]) -> list[str]:
@@ -329,11 +331,12 @@ def _stations(ents: Entities, rows: list[dict]) -> dict[str, list[EntityProxy]]:
 
 
 def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterator[dict]:
-    """The snapshot as FtM entity dicts (each with its `statements`): the sources, then each
-    source's mentions, then one `Documentation` per claim, each given out as soon as it is
-    complete and not held after; last the stations, events, speakers and governments, which
-    gather values from many claims. So the entities held at once are those few, not one per
-    claim: a million-claim export does not need the memory of a million entities."""
+    """The snapshot as FtM entity dicts (each with its `statements`), each given out as soon
+    as it is complete and not held after: the sources; the stations with their addresses,
+    bureaus and links; the events; each source's mentions; one `Documentation` per claim;
+    last the network, the governments and the speakers, which gather values until then.
+    So no phase holds the entities of another: a million-claim export does not need the
+    memory of a million entities."""
     doc_names = doc_names or {}
     ents = Entities()
     claims = snap.in_view
@@ -347,15 +350,18 @@ def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterato
     if about_network:
         _network(ents)
     rows = station_rows(snap)
-    on_station = _stations(ents, rows)
-    on_event = _events(ents, claims)
+    on_station = {cid: [e.id for e in es] for cid, es in _stations(ents, rows).items()}
+    yield from ents.let_go_all(keep=frozenset({NETWORK_ID}))  # stations, addresses, bureaus, links: complete
+    on_event = {cid: [e.id for e in es] for cid, es in _events(ents, claims).items()}
+    for event_id in dict.fromkeys(i for ids in on_event.values() for i in ids):  # complete; governments are not
+        yield ents.let_go(ents.proxies[event_id])
     states = {st.station.id: st for st in snap.states}
     shown = {r["id"] for r in rows}
     for c in claims:
         if c["predicate"].startswith("station.") and c["stance"] == "denies" and stations.is_station_claim(c):
             for st in stations.stations_denied_by(c, [s.station for s in states.values()]):
                 if st.id in shown:
-                    on_station[c["id"]].append(ents.proxies[station_entity_id(st.id)])
+                    on_station.setdefault(c["id"], []).append(station_entity_id(st.id))
     for sid, cs in by_source(claims).items():
         mentions = {}
         for c in cs:
@@ -372,20 +378,20 @@ def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterato
             yield ents.let_go(mention)
     for c in claims:
         yield ents.let_go(_documentation(ents, c, source_ids, on_station.get(c["id"]) or on_event.get(c["id"])))
-    yield from ents.records()
+    yield from ents.let_go_all()
 
 
-def _documentation(ents: Entities, c: dict, source_ids: dict[str, str], about: list | None) -> EntityProxy:
-    """The claim as a `Documentation` of the entities it is `about` (else its government's,
-    else the network's) in its source."""
+def _documentation(ents: Entities, c: dict, source_ids: dict[str, str], about: list[str] | None) -> EntityProxy:
+    """The claim as a `Documentation` of the entities it is `about` (their ids; else its
+    government, else the network) in its source."""
     doc, _ = ents.make("Documentation", claim_entity_id(c["id"]))
     if not about and c["predicate"].startswith(("response.", "cooperation.")) and (c["subject"] or {}).get("country"):
-        about = [_government(ents, c["subject"]["country"], [c])]
+        about = [_government(ents, c["subject"]["country"], [c]).id]
     if not about:
-        about = [_network(ents)]
+        about = [_network(ents).id]
     ents.add(doc, "document", source_ids[source_id(c["source"])], [], [c])
-    for e in about:
-        ents.add(doc, "entity", e.id, [], [c])
+    for entity_id in about:
+        ents.add(doc, "entity", entity_id, [], [c])
     ents.add(doc, "recordId", c["id"], [], [c])
     ents.add(doc, "role", c["predicate"] + (" (denies)" if c["stance"] == "denies" else ""), [], [c])
     ents.add(doc, "status", c["status"], [], [c])
