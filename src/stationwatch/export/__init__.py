@@ -100,7 +100,7 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
         from . import jsonl
         reader = PublicReader(store) if public else store
         n = write_pieces(output, jsonl.lines(reader.iter_claims(status="accepted", known_at=known_at), as_of), stdout)
-        return f"{n} claims" + (f" written to {output}" if output else "") + f" ({scope})"
+        return _summary(f"{n} claims", output, scope)
     snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_filter(store) if public else None,
                     public=public)
     if fmt == "csv":
@@ -111,7 +111,7 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
                 raise ExportError(f"unknown table {table!r} (one of {', '.join(csv_export.TABLES)})")
             text = csv_export.render(*tables[table])
             write_pieces(output, text, stdout)
-            return f"{len(tables[table][1])} {table} rows" + (f" written to {output}" if output else "") + f" ({scope})"
+            return _summary(f"{len(tables[table][1])} {table} rows", output, scope)
         if output is None:
             raise ExportError("csv writes three tables (stations, claims, responses): give -o DIRECTORY, "
                               "or --table NAME for one table on stdout")
@@ -129,14 +129,16 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
         if public:  # a file name can name a person too
             redactor = redactor_for(store)
             names = {k: redactor.redact_label(v) for k, v in names.items()}
-        lines, what = ftm.lines(snap, names), "FollowTheMoney entities"
-    else:
-        from . import geojson
-        fc = geojson.feature_collection(snap)
-        lines, what = [geojson.json.dumps(fc, ensure_ascii=False, indent=1) + "\n"], "station features"
-    n = write_pieces(output, lines, stdout)
-    n = len(fc["features"]) if fmt == "geojson" else n
-    return f"{n} {what}" + (f" written to {output}" if output else "") + f" ({scope})"
+        n = write_pieces(output, ftm.lines(snap, names), stdout)
+        return _summary(f"{n} FollowTheMoney entities", output, scope)
+    from . import geojson
+    fc = geojson.feature_collection(snap)
+    write_pieces(output, geojson.render(fc), stdout)
+    return _summary(f"{len(fc['features'])} station features", output, scope)
+
+
+def _summary(what: str, output: Path | str | None, scope: str) -> str:
+    return what + (f" written to {output}" if output else "") + f" ({scope})"
 
 
 def write_pieces(output: Path | str | None, pieces: str | Iterable[str], stdout) -> int:

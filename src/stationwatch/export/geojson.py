@@ -36,5 +36,6 @@ def feature_collection(snap: Snapshot) -> dict:
             "features": features}
 
 
-def render(snap: Snapshot) -> str:
-    return json.dumps(feature_collection(snap), ensure_ascii=False, indent=1) + "\n"
+def render(collection: dict) -> str:
+    """A feature collection (`feature_collection`) as the text of a GeoJSON file."""
+    return json.dumps(collection, ensure_ascii=False, indent=1) + "\n"

@@ -2,8 +2,8 @@
 spec with ids, review status and sources (what `stationwatch claims import` reads back)."""
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 
 from ..query import claim_start

@@ -76,11 +76,11 @@ class TallyIndex:
 
     def __init__(self, claims: list[dict], keys: dict[str, tuple], judgements: list[dict] | None,
                  others: dict[str, list] | None = None, events: list[dict] | None = None):
-        from . import claim_start
         self.claims, self.events, self.others, self.keys = claims, events or [], others or {}, keys
         self.judgements = judgements
-        self.start = {c["id"]: claim_start(c) for c in claims}
-        self.end = {c["id"]: dates.end_of(c["valid"]["to"]) for c in claims}
+        self.start, self.end = {}, {}
+        for c in claims:
+            self._hold_dates(c)
         self.station_claims: dict[str | None, list[dict]] = defaultdict(list)
         for c in claims:
             if c["predicate"].startswith("station."):
@@ -111,6 +111,11 @@ class TallyIndex:
         self._network_memo: dict[int, list[str]] = {}
         self._answers = Answers(2048)
 
+    def _hold_dates(self, c: dict) -> None:
+        """When the claim starts to hold, and when it ends (None: open)."""
+        from . import claim_start
+        self.start[c["id"]], self.end[c["id"]] = claim_start(c), dates.end_of(c["valid"]["to"])
+
     def _entry(self, c: dict) -> tuple:
         return (self.keys[c["id"]], self.start[c["id"]], self.end[c["id"]] or _FAR, c)
 
@@ -137,13 +142,12 @@ class TallyIndex:
 
     def updated(self, fresh: list[tuple[tuple, dict]], touched: set[str]) -> "TallyIndex | None":
         """This index with the claims `touched` as they are now. `fresh` are those of them that
-        it reads now (accepted, known by its date, of its grades), full claims with their order
+        it reads now (accepted, known by its date, of its grades), slim claims with their order
         keys. Only what they touch is made again: the stations of their countries, their
         reported figures, the network denials, their countries' other claims. None when that
         cannot be done (stations merged across countries): build afresh."""
         if self.linked:
             return None
-        from . import claim_start
         new = object.__new__(TallyIndex)
         keys = dict(self.keys)
         for i in touched:
@@ -157,7 +161,7 @@ class TallyIndex:
         for c in dropped:
             del new.start[c["id"]], new.end[c["id"]]
         for _, c in relevant:
-            new.start[c["id"]], new.end[c["id"]] = claim_start(c), dates.end_of(c["valid"]["to"])
+            new._hold_dates(c)
         changed = dropped + [c for _, c in relevant]
         new.station_claims, new.parts = dict(self.station_claims), dict(self.parts)
         for cc in {stations.place_of(c)[0] for c in changed if c["predicate"].startswith("station.")}:

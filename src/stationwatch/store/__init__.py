@@ -570,18 +570,22 @@ class Store(AccountsMixin):
         with self.engine.connect() as conn:
             return [n for n in conn.scalars(select(claims_t.c.said_by_name).distinct()) if n]
 
-    def _select_claims(self, conn: Connection, *, limit: int | None = None, offset: int = 0,
-                       stream: bool = False, keyed: bool = False, **filters) -> Iterator:
-        q = select(claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
-                   sources_t.c.published, sources_t.c.kind, sources_t.c.document_id, sources_t.c.reliability,
-                   ).select_from(_CLAIMS_WITH_SOURCE)
+    def _claim_rows(self, conn: Connection, columns: list, *, limit: int | None = None, offset: int = 0,
+                    stream: bool = False, **filters):
+        """The `columns` of the claims matching `filters` (with their sources), in store order."""
+        q = select(*columns).select_from(_CLAIMS_WITH_SOURCE)
         conds = claim_conditions(self.engine, **filters)
         if conds:
             q = q.where(and_(*conds))
         q = q.order_by(*_claim_order(self.engine))
         if limit is not None:
             q = q.limit(limit).offset(offset)
-        rows = (conn.execution_options(yield_per=2000) if stream else conn).execute(q).mappings()
+        return (conn.execution_options(yield_per=2000) if stream else conn).execute(q).mappings()
+
+    def _select_claims(self, conn: Connection, *, keyed: bool = False, **filters) -> Iterator:
+        rows = self._claim_rows(conn, [claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
+                                       sources_t.c.published, sources_t.c.kind, sources_t.c.document_id,
+                                       sources_t.c.reliability], **filters)
         if keyed:
             for row in rows:
                 yield claim_order_key(row), _claim_dict(row)
@@ -589,25 +593,18 @@ class Store(AccountsMixin):
             for row in rows:
                 yield _claim_dict(row)
 
-    def _select_slim(self, conn: Connection, *, stream: bool = False, keyed: bool = False,
-                     **filters) -> Iterator:
+    def _select_slim(self, conn: Connection, *, keyed: bool = False, **filters) -> Iterator:
         """`_select_claims` made slim (`slim_claim`) without reading the rest: no excerpt text or
         review columns, each distinct JSON text parsed once, equal parts one object."""
-        q = select(*(cast(claims_t.c[k], Text).label(k) if k in _JSON_PARTS else claims_t.c[k]
-                     for k in _SLIM_COLUMNS), *(sources_t.c[k] for k in SLIM_SOURCE)).select_from(_CLAIMS_WITH_SOURCE)
-        conds = claim_conditions(self.engine, **filters)
-        if conds:
-            q = q.where(and_(*conds))
-        rows = (conn.execution_options(yield_per=2000) if stream else conn).execute(
-            q.order_by(*_claim_order(self.engine)))
+        rows = self._claim_rows(conn, [cast(claims_t.c[k], Text).label(k) if k in _JSON_PARTS else claims_t.c[k]
+                                       for k in _SLIM_COLUMNS] + [sources_t.c[k] for k in SLIM_SOURCE], **filters)
         share = Sharing()
-        for r in rows.mappings():
-            said_by = share.said_by(r["said_by_name"], r["said_by_country"], r["said_by_type"])
+        for r in rows:
             claim = {"id": r["id"], "predicate": share.value(r["predicate"]), "subject": share.parsed(r["subject"]),
                      "object": share.parsed(r["object"]), "value": share.parsed(r["value"]),
                      "scope": share.parsed(r["scope"]), "qualifier": r["qualifier"], "stance": r["stance"],
-                     "said_by": said_by, "valid": share.valid(r["valid_from"], r["valid_to"]),
-                     "source": share.source(r["source_id"], r)}
+                     "said_by": share.said_by(r["said_by_name"], r["said_by_country"], r["said_by_type"]),
+                     "valid": share.valid(r["valid_from"], r["valid_to"]), "source": share.source(r["source_id"], r)}
             if keyed:
                 key = claim_order_key(r)
                 yield (share.value(key[0]), share.value(key[1])) + key[2:], claim
@@ -760,25 +757,34 @@ class Sharing:
         return self._parsed[raw]
 
     def said_by(self, name, country, kind) -> dict:
-        key = ("said_by", name, country, kind)
-        held = self._held.get(key)
-        if held is None:
-            held = self._held[key] = {"name": name, "country": country, **({"type": kind} if kind else {})}
-        return held
+        return self._held_or(("said_by", name, country, kind), _said_by, name, country, kind)
 
     def valid(self, start, end) -> dict:
-        key = ("valid", start, end)
-        held = self._held.get(key)
-        if held is None:
-            held = self._held[key] = {"from": start, "to": end}
-        return held
+        return self._held_or(("valid", start, end), _valid, start, end)
 
     def source(self, source_id: str, row) -> dict:
-        key = ("source", source_id)
+        return self._held_or(("source", source_id), _slim_source, row)
+
+    def _held_or(self, key: tuple, make, *args):
+        """The object held under `key`, else `make(*args)`, now held (no closure per call: this
+        runs three times for each claim an index reads)."""
         held = self._held.get(key)
         if held is None:
-            held = self._held[key] = {k: row[k] for k in SLIM_SOURCE}
+            held = self._held[key] = make(*args)
         return held
+
+
+def _said_by(name: str | None, country: str | None, kind: str | None) -> dict:
+    """A claim's `said_by` from its columns: the type only where one is given."""
+    return {"name": name, "country": country, **({"type": kind} if kind else {})}
+
+
+def _valid(start: str | None, end: str | None) -> dict:
+    return {"from": start, "to": end}
+
+
+def _slim_source(row) -> dict:
+    return {k: row[k] for k in SLIM_SOURCE}
 
 
 def claim_order_key(row) -> tuple:
@@ -906,8 +912,8 @@ def _claim_dict(row) -> dict:
         "id": row["id"], "predicate": row["predicate"], "subject": row["subject"],
         "object": row["object"], "value": row["value"], "scope": row["scope"],
         "qualifier": row["qualifier"], "stance": row["stance"],
-        "said_by": {"name": row["said_by_name"], "country": row["said_by_country"]},
-        "valid": {"from": row["valid_from"], "to": row["valid_to"]},
+        "said_by": _said_by(row["said_by_name"], row["said_by_country"], row["said_by_type"]),
+        "valid": _valid(row["valid_from"], row["valid_to"]),
         "excerpt": excerpt, "confidence": row["confidence"],
         "status": row["status"], "reviewer": row["reviewer"],
         "source": {k: row[k] for k in ("title", "publisher", "url", "published", "kind", "reliability")},
@@ -915,8 +921,6 @@ def _claim_dict(row) -> dict:
     }
     if row["document_id"]:
         out["source"]["document"] = row["document_id"]
-    if row["said_by_type"]:
-        out["said_by"]["type"] = row["said_by_type"]
     if row["note"]:
         out["note"] = row["note"]
     for link in ("edited_from", "superseded_by"):
