@@ -15,8 +15,7 @@ from followthemoney.statement import StatementEntity
 
 from conftest import REPO, cli_on, new_db_url
 from stationwatch import query
-from stationwatch.export.public import is_public, public_claims, public_filter
-from stationwatch.query.export_views import snapshot
+from stationwatch.export.public import is_public, public_claims, redactor_for
 from stationwatch.model import source_id
 from stationwatch.store import Store
 
@@ -77,7 +76,7 @@ def export_file(run, tmp_path, fmt: str, *extra: str) -> Path:
 def in_view(store: Store, public: bool = False) -> list[dict]:
     claims = store.claims(status="accepted")
     if public:
-        claims = public_claims(claims)
+        claims = public_claims(claims, redactor_for(store))
     return [c for c in claims if query.claim_start(c) <= dt.date.fromisoformat(AS_OF)]
 
 
@@ -307,14 +306,14 @@ def test_public_exports_contain_no_person_data(run, tmp_path, store, fmt):
 
 
 @pytest.mark.parametrize("public", [False, True])
-def test_jsonl_export_streamed_from_the_store_is_the_snapshot_in_view(run, tmp_path, store, public):
-    """The jsonl export reads the store (or its public reader) claim by claim rather than
-    through a snapshot of every claim; it gives the snapshot's claims in view all the same."""
+def test_jsonl_export_streamed_from_the_store_is_the_accepted_claims_in_view(run, tmp_path, store, public):
+    """The jsonl export reads the store (or its public reader) claim by claim; it gives what
+    the plain reading gives: every accepted claim (public ones, redacted) started by as_of."""
     out = export_file(run, tmp_path, "jsonl", *(["--public"] if public else []))
-    snap = snapshot(store, as_of=dt.date.fromisoformat(AS_OF), claim_filter=public_filter(store) if public else None)
+    expected = in_view(store, public=public)
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line) for line in lines] == snap.in_view and snap.in_view
-    assert len(snap.in_view) < len(snap.claims)  # the as-of date leaves some out
+    assert [json.loads(line) for line in lines] == expected and expected
+    assert len(expected) < store.count_claims(status="accepted")  # the as-of date leaves some out
 
 
 def test_public_csv_contains_no_person_data(run, tmp_path, store):
@@ -345,6 +344,25 @@ def test_export_replaces_an_existing_file_atomically(run, tmp_path):
     assert code == 0, err
     assert "old contents" not in out.read_text() and json.loads(out.read_text().splitlines()[0])["id"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_a_csv_export_that_fails_leaves_every_table_as_it_was(run, tmp_path):
+    """The three tables are written as they are made, each to a temporary file, and renamed
+    into place only when all three are written: a failure on one leaves the others too."""
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    (folder / "stations.csv").write_text("old stations\n")
+    (folder / "responses.csv").mkdir()  # cannot be replaced by a file
+    code, out, err = run("export", "--format", "csv", "--as-of", AS_OF, "-o", str(folder))
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [f"error: cannot write {folder / 'responses.csv'}: it is a directory"]
+    assert (folder / "stations.csv").read_text() == "old stations\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["responses.csv", "stations.csv"]  # no claims.csv, no .part
+    (folder / "responses.csv").rmdir()
+    code, _, err = run("export", "--format", "csv", "--as-of", AS_OF, "-o", str(folder))
+    assert code == 0, err
+    assert sorted(p.name for p in folder.iterdir()) == ["claims.csv", "responses.csv", "stations.csv"]
+    assert (folder / "stations.csv").read_text().startswith("station_id,")
 
 
 @pytest.mark.parametrize("command", [("export", "--format", "jsonl", "--as-of", AS_OF), ("claims", "export")])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..store import StoreError
@@ -23,33 +23,48 @@ class ExportError(StoreError):
 def write_atomic(path: Path | str, data: str | bytes | Iterable[str]) -> Path:
     """Write `data` (or its pieces, one after another: a large export is never held whole)
     to `path` through a temporary file in the same directory, then rename."""
-    path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a directory")
-    pieces = [data] if isinstance(data, (str, bytes)) else data
-    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a pipe: written to, never replaced
-        try:
-            with open(path, "wb") as fh:
-                _write_all(fh, pieces)
-        except OSError as e:
-            raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
-        return path
+    return write_atomic_all([(path, data)])[0]
+
+
+def write_atomic_all(files: Iterable[tuple[Path | str, str | bytes | Iterable[str]]]) -> list[Path]:
+    """`write_atomic` for several files that go together: each is written to a temporary
+    file, and only when all are written are they renamed into place, so a failure leaves
+    every one of them as it was."""
+    done: list[tuple[str | None, Path]] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
+        for path, data in files:
+            path = Path(path)
+            done.append((_written_beside(path, [data] if isinstance(data, (str, bytes)) else data), path))
+        for tmp, path in done:
+            if tmp is not None:
+                os.replace(tmp, path)
     except OSError as e:
         raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        for tmp, _ in done:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+    return [path for _, path in done]
+
+
+def _written_beside(path: Path, pieces: Iterable[str | bytes]) -> str | None:
+    """The pieces written to a temporary file beside `path` (its name returned), or straight
+    into `path` when that is not a regular file (None returned)."""
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a directory")
+    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a pipe: written to, never replaced
+        with open(path, "wb") as fh:
+            _write_all(fh, pieces)
+        return None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_all(fh, pieces)
         os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return tmp
 
 
 def _write_all(fh, pieces: Iterable[str | bytes]) -> None:
@@ -88,7 +103,7 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
     without `output`. JSON lines are written as they are made.
     """
     from ..query.export_views import document_names, snapshot
-    from .public import PublicReader, public_filter, redactor_for
+    from .public import PublicReader, redactor_for
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
     if output is None and stdout is None and not (fmt == "csv" and table is None):
@@ -101,26 +116,24 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
         reader = PublicReader(store) if public else store
         n = write_pieces(output, jsonl.lines(reader.iter_claims(status="accepted", known_at=known_at), as_of), stdout)
         return _summary(f"{n} claims", output, scope)
-    snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_filter(store) if public else None,
-                    public=public)
+    snap = snapshot(store, as_of=as_of, known_at=known_at, public=public)
     if fmt == "csv":
         from . import csv as csv_export
         tables = csv_export.tables(snap)
         if table is not None:
             if table not in tables:
                 raise ExportError(f"unknown table {table!r} (one of {', '.join(csv_export.TABLES)})")
-            text = csv_export.render(*tables[table])
-            write_pieces(output, text, stdout)
-            return _summary(f"{len(tables[table][1])} {table} rows", output, scope)
+            columns, rows = tables[table]
+            n = write_pieces(output, csv_export.render(columns, rows()), stdout)
+            return _summary(f"{n - 1} {table} rows", output, scope)  # the first piece is the header
         if output is None:
             raise ExportError("csv writes three tables (stations, claims, responses): give -o DIRECTORY, "
                               "or --table NAME for one table on stdout")
         folder = ensure_dir(output)
-        counts = []
-        for name, (columns, rows) in tables.items():
-            write_atomic(folder / f"{name}.csv", csv_export.render(columns, rows))
-            counts.append(f"{len(rows)} {name}")
-        return f"{', '.join(counts)} written to {folder}/ ({scope})"
+        counts: dict[str, int] = {}
+        write_atomic_all((folder / f"{name}.csv", _counted(csv_export.render(columns, rows()), counts, name))
+                         for name, (columns, rows) in tables.items())
+        return f"{', '.join(f'{n - 1} {name}' for name, n in counts.items())} written to {folder}/ ({scope})"
     if table is not None:
         raise ExportError("--table applies to --format csv only")
     if fmt == "ftm":
@@ -143,17 +156,19 @@ def _summary(what: str, output: Path | str | None, scope: str) -> str:
 
 def write_pieces(output: Path | str | None, pieces: str | Iterable[str], stdout) -> int:
     """Write `pieces` to the file `output` (atomically), else to `stdout`; how many there were."""
-    n = 0
-
-    def counted():
-        nonlocal n
-        for piece in [pieces] if isinstance(pieces, str) else pieces:
-            n += 1
-            yield piece
-
+    counts: dict[str, int] = {}
+    pieces = _counted([pieces] if isinstance(pieces, str) else pieces, counts, "")
     if output is not None:
-        write_atomic(output, counted())
+        write_atomic(output, pieces)
     else:
-        for piece in counted():
+        for piece in pieces:
             stdout.write(piece)
-    return n
+    return counts[""]
+
+
+def _counted(pieces: Iterable[str], counts: dict[str, int], name: str) -> Iterator[str]:
+    """The pieces, counted into `counts[name]` as they go by."""
+    counts[name] = 0
+    for piece in pieces:
+        counts[name] += 1
+        yield piece

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable, Iterator
 
 from .. import geo
 from ..model import country_name, source_id
@@ -99,17 +100,27 @@ def response_table(snap: Snapshot) -> list[dict]:
     return out
 
 
-def tables(snap: Snapshot) -> dict[str, tuple[tuple[str, ...], list[dict]]]:
-    """Every table by name: (columns, rows)."""
-    return {"stations": (STATION_COLUMNS, station_table(snap)),
-            "claims": (CLAIM_COLUMNS, [claim_row(c) for c in snap.in_view]),
-            "responses": (RESPONSE_COLUMNS, response_table(snap))}
+def tables(snap: Snapshot) -> dict[str, tuple[tuple[str, ...], Callable[[], Iterable[dict]]]]:
+    """Every table by name: (columns, a function giving its rows). The claims table's rows are
+    made as they are written, from claims streamed from the store."""
+    return {"stations": (STATION_COLUMNS, lambda: station_table(snap)),
+            "claims": (CLAIM_COLUMNS, lambda: (claim_row(c) for c in snap.in_view())),
+            "responses": (RESPONSE_COLUMNS, lambda: response_table(snap))}
 
 
-def render(columns: tuple[str, ...], rows: list[dict]) -> str:
+def render(columns: tuple[str, ...], rows: Iterable[dict]) -> Iterator[str]:
+    """The table as CSV text: the header line, then one line per row, each as it is made."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="raise", lineterminator="\r\n")
+
+    def taken() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
     writer.writeheader()
+    yield taken()
     for row in rows:
         writer.writerow({k: _cell(row.get(k)) for k in columns})
-    return buf.getvalue()
+        yield taken()

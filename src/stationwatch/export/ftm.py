@@ -279,55 +279,54 @@ def _events(ents: Entities, claims: list[dict]) -> dict[str, list[EntityProxy]]:
     return linked
 
 
-def _stations(ents: Entities, rows: list[dict]) -> dict[str, list[EntityProxy]]:
-    """Stations, their addresses and operators; returns claim id -> station entities."""
-    linked: dict[str, list[EntityProxy]] = defaultdict(list)
-    for row in rows:
-        cs = row["claims"]
-        st, _ = ents.make("Organization", station_entity_id(row["id"]))
-        ents.add(st, "name", f"Overseas police service station, {row['label']}", [], cs)
-        ents.add(st, "country", row["country"], [], cs)
-        closures = [c for c in cs if c["predicate"] == "station.closed"]
-        ents.add(st, "status", row["status"], [], closures or [c for c in cs if c["predicate"] != "station.closed"])
-        if row["contested"]:
-            ents.add(st, "status", "contested", [f"claim:{i}" for i in row["denied_by"]])
-        for c in cs:
-            if c["predicate"] == "station.opened":
-                ents.add(st, "incorporationDate", c["valid"]["from"], [], [c])
-            if c["predicate"] == "station.closed":
-                ents.add(st, "dissolutionDate", c["valid"]["from"], [], [c])
-            if c["source"].get("url"):
-                ents.add(st, "sourceUrl", c["source"]["url"], [], [c])
-            linked[c["id"]].append(st)
-        ents.add(st, "description", f"Documented by {len(cs)} claims, first reported {row['first_reported']}, "
-                                    f"last reported {row['last_reported']}.", SYSTEM)
-        placing = [c for c in cs if c["predicate"] == "station.location"] or cs
-        where = ", ".join(x for x in (row["locality"], country_name(row["country"])) if x)
-        ents.add(st, "address", where, [], placing)
-        addr, new = ents.make("Address", f"sw-address-{_h(row['country'], stations.fold(row['locality']))}")
-        ents.add(addr, "full", where, [], placing)
-        ents.add(addr, "city", row["locality"], [], placing)
-        ents.add(addr, "country", row["country"], [], placing)
-        if new:
-            loc = geo.locate(row["country"], row["locality"])
-            if loc:
-                ents.add(addr, "latitude", loc.lat, GEONAMES)
-                ents.add(addr, "longitude", loc.lon, GEONAMES)
-                if loc.precision != "city":
-                    ents.add(addr, "remarks", f"approximate: coordinates of {loc.place}, the capital", GEONAMES)
-        ents.add(st, "addressEntity", addr.id, [], placing)
-        if row["operator"]:
-            # the claims naming the bureau; where those start after as_of, the station's own
-            # claims in view (the bureau is part of the station's identity)
-            naming = [c for c in cs if stations.operator_of(c)] or cs
-            names = [(c["object"] or {}).get("name") for c in naming if c["predicate"] == "station.operator"]
-            name = next((n for n in names if n), f"{row['operator']} Public Security Bureau")
-            bureau = _bureau(ents, name, row["operator"], naming)
-            link, _ = ents.make("UnknownLink", f"sw-runs-{_h(bureau.id, st.id)}")
-            ents.add(link, "subject", bureau.id, [], naming)
-            ents.add(link, "object", st.id, [], naming)
-            ents.add(link, "role", "runs overseas police service station", [], naming)
-    return linked
+def _station(ents: Entities, row: dict) -> list[EntityProxy]:
+    """A station with its address and operator; returns what is complete once it is made:
+    the station and the link to its bureau (its address and bureau may be another's too)."""
+    cs = row["claims"]
+    st, _ = ents.make("Organization", station_entity_id(row["id"]))
+    ents.add(st, "name", f"Overseas police service station, {row['label']}", [], cs)
+    ents.add(st, "country", row["country"], [], cs)
+    closures = [c for c in cs if c["predicate"] == "station.closed"]
+    ents.add(st, "status", row["status"], [], closures or [c for c in cs if c["predicate"] != "station.closed"])
+    if row["contested"]:
+        ents.add(st, "status", "contested", [f"claim:{i}" for i in row["denied_by"]])
+    for c in cs:
+        if c["predicate"] == "station.opened":
+            ents.add(st, "incorporationDate", c["valid"]["from"], [], [c])
+        if c["predicate"] == "station.closed":
+            ents.add(st, "dissolutionDate", c["valid"]["from"], [], [c])
+        if c["source"].get("url"):
+            ents.add(st, "sourceUrl", c["source"]["url"], [], [c])
+    ents.add(st, "description", f"Documented by {len(cs)} claims, first reported {row['first_reported']}, "
+                                f"last reported {row['last_reported']}.", SYSTEM)
+    placing = [c for c in cs if c["predicate"] == "station.location"] or cs
+    where = ", ".join(x for x in (row["locality"], country_name(row["country"])) if x)
+    ents.add(st, "address", where, [], placing)
+    addr, new = ents.make("Address", f"sw-address-{_h(row['country'], stations.fold(row['locality']))}")
+    ents.add(addr, "full", where, [], placing)
+    ents.add(addr, "city", row["locality"], [], placing)
+    ents.add(addr, "country", row["country"], [], placing)
+    if new:
+        loc = geo.locate(row["country"], row["locality"])
+        if loc:
+            ents.add(addr, "latitude", loc.lat, GEONAMES)
+            ents.add(addr, "longitude", loc.lon, GEONAMES)
+            if loc.precision != "city":
+                ents.add(addr, "remarks", f"approximate: coordinates of {loc.place}, the capital", GEONAMES)
+    ents.add(st, "addressEntity", addr.id, [], placing)
+    if row["operator"]:
+        # the claims naming the bureau; where those start after as_of, the station's own
+        # claims in view (the bureau is part of the station's identity)
+        naming = [c for c in cs if stations.operator_of(c)] or cs
+        names = [(c["object"] or {}).get("name") for c in naming if c["predicate"] == "station.operator"]
+        name = next((n for n in names if n), f"{row['operator']} Public Security Bureau")
+        bureau = _bureau(ents, name, row["operator"], naming)
+        link, _ = ents.make("UnknownLink", f"sw-runs-{_h(bureau.id, st.id)}")
+        ents.add(link, "subject", bureau.id, [], naming)
+        ents.add(link, "object", st.id, [], naming)
+        ents.add(link, "role", "runs overseas police service station", [], naming)
+        return [st, link]
+    return [st]
 
 
 def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterator[dict]:
@@ -335,34 +334,39 @@ def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterato
     as it is complete and not held after: the sources; the stations with their addresses,
     bureaus and links; the events; each source's mentions; one `Documentation` per claim;
     last the network, the governments and the speakers, which gather values until then.
-    So no phase holds the entities of another: a million-claim export does not need the
-    memory of a million entities."""
+    So no phase holds the entities of another, and the claims are read from the store pass
+    by pass (`Snapshot.in_view`), one station's or one source's at a time: a million-claim
+    export holds neither a million entities nor a million claims."""
     doc_names = doc_names or {}
     ents = Entities()
-    claims = snap.in_view
     source_ids = {}
-    for s in sources(claims):
+    for s in sources(snap.in_view()):
         source = _add_source(ents, s, doc_names)
         source_ids[s["id"]] = source.id
         yield ents.let_go(source)
-    about_network = [c for c in claims if c["predicate"].startswith(("count.", "network."))
-                     or (c["predicate"].startswith("station.") and not stations.is_station_claim(c))]
-    if about_network:
+    if any(_about_network(c) for c in snap.in_view(("count.", "network.", "station."))):
         _network(ents)
     rows = station_rows(snap)
-    on_station = {cid: [e.id for e in es] for cid, es in _stations(ents, rows).items()}
-    yield from ents.let_go_all(keep=frozenset({NETWORK_ID}))  # stations, addresses, bureaus, links: complete
-    on_event = {cid: [e.id for e in es] for cid, es in _events(ents, claims).items()}
+    on_station: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        for cid in row["claim_ids"]:
+            on_station[cid].append(station_entity_id(row["id"]))
+        # whole claims, one station's at a time: their system times date the statements
+        for done in _station(ents, dict(row, claims=snap.claims(row["claim_ids"]))):
+            yield ents.let_go(done)
+    yield from ents.let_go_all(keep=frozenset({NETWORK_ID}))  # addresses and bureaus: complete
+    events = _events(ents, snap.in_view(("response.", "cooperation.", "incident.")))
+    on_event = {cid: [e.id for e in es] for cid, es in events.items()}
     for event_id in dict.fromkeys(i for ids in on_event.values() for i in ids):  # complete; governments are not
         yield ents.let_go(ents.proxies[event_id])
-    states = {st.station.id: st for st in snap.states}
+    states = [st.station for st in snap.states]
     shown = {r["id"] for r in rows}
-    for c in claims:
-        if c["predicate"].startswith("station.") and c["stance"] == "denies" and stations.is_station_claim(c):
-            for st in stations.stations_denied_by(c, [s.station for s in states.values()]):
+    for c in snap.in_view(("station.",)):
+        if c["stance"] == "denies" and stations.is_station_claim(c):
+            for st in stations.stations_denied_by(c, states):
                 if st.id in shown:
-                    on_station.setdefault(c["id"], []).append(station_entity_id(st.id))
-    for sid, cs in by_source(claims).items():
+                    on_station[c["id"]].append(station_entity_id(st.id))
+    for sid, cs in by_source(snap.in_view()):
         mentions = {}
         for c in cs:
             speaker = _speaker(ents, c)
@@ -376,9 +380,16 @@ def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterato
                 ents.add(mention, "contextCountry", c["said_by"].get("country"), [], [c])
         for mention in mentions.values():  # a mention is of one source: complete
             yield ents.let_go(mention)
-    for c in claims:
+    for c in snap.in_view():
         yield ents.let_go(_documentation(ents, c, source_ids, on_station.get(c["id"]) or on_event.get(c["id"])))
     yield from ents.let_go_all()
+
+
+def _about_network(c: dict) -> bool:
+    """A claim about the network as a whole: a count, a network claim, a station claim that
+    names no station."""
+    return c["predicate"].startswith(("count.", "network.")) or \
+        (c["predicate"].startswith("station.") and not stations.is_station_claim(c))
 
 
 def _documentation(ents: Entities, c: dict, source_ids: dict[str, str], about: list[str] | None) -> EntityProxy:

@@ -280,10 +280,3 @@ class PublicReader:
             shown["id"] = source_id(shown)  # as the redacted claims' sources give it, for their links
             out.append(shown)
         return out
-
-
-def public_filter(store):
-    """A `claim_filter` for `query.export_views.snapshot`: public claims of `store`, redacted
-    with its register of names."""
-    redactor = redactor_for(store)
-    return lambda claims: public_claims(claims, redactor)

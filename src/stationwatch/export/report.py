@@ -24,7 +24,6 @@ from ..query.export_views import (Snapshot, country_rows, denials, response_time
                                   station_rows)
 from ..store import Store
 from . import ExportError, charts, write_atomic
-from .public import public_filter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUALIFIER = {"at_least": "at least", "more_than": "more than", "about": "about", "at_most": "at most"}
@@ -91,14 +90,15 @@ def _svg_uri(svg: str) -> str:
 
 def build(store: Store, *, as_of: dt.date, known_at: dt.date | None = None) -> dict:
     """Everything the template shows, with the note numbers already assigned in reading order."""
-    snap = snapshot(store, as_of=as_of, known_at=known_at, claim_filter=public_filter(store), public=True)
-    omitted = len(store.claims(status="accepted", known_at=known_at)) - len(snap.claims)
-    in_view = snap.in_view
-    if not in_view:
+    snap = snapshot(store, as_of=as_of, known_at=known_at, public=True)
+    omitted = store.count_claims(status="accepted", known_at=known_at) \
+        - snap.reader.count_claims(status="accepted", known_at=known_at)
+    srcs = sources(snap.in_view())
+    n_claims = sum(len(s["claim_ids"]) for s in srcs)  # a claim has one source
+    if not n_claims:
         raise ExportError(f"no accepted claims hold by {as_of.isoformat()}"
                           + (f" in sources published by {known_at.isoformat()}" if known_at else "")
                           + ": nothing to report")
-    srcs = sources(in_view)
     numbers = {s["id"]: i for i, s in enumerate(srcs, 1)}
     for s in srcs:
         s["number"] = numbers[s["id"]]
@@ -204,7 +204,7 @@ def build(store: Store, *, as_of: dt.date, known_at: dt.date | None = None) -> d
         "known_at": known_at.isoformat() if known_at else None,
         "known_at_long": long_date(known_at) if known_at else None,
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "n_claims": len(in_view), "n_sources": len(srcs), "omitted": omitted,
+        "n_claims": n_claims, "n_sources": len(srcs), "omitted": omitted,
         "headline": headline, "stations": stations, "operating": operating, "closed": closed,
         "contested": contested, "rows": rows, "timeline": timeline, "sources": srcs,
         "notes": notes.notes, "reported": snap.reported,

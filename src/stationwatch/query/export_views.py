@@ -1,22 +1,26 @@
 """Read-side views for exports and the report: one consistent snapshot of the record.
 
-A `Snapshot` is what the public record said on `known_at` about the situation on
-`as_of`: the accepted claims known by then (optionally filtered, e.g. to public ones),
-the station states they give, and the figures speakers reported. The views below derive
-station rows, the response timeline, per-country rows and the list of sources from it,
-each carrying the ids of the claims behind it. Built on `stationwatch.query`; no SQL.
+A `Snapshot` is what the record said on `known_at` about the situation on `as_of`, read
+through one reader: the store, or for the public record an `export.public.PublicReader`
+over it (public claims only, registered names redacted). Its stations, their states and
+the reported figures come from the tally's per-version index (`query.index`), so an export
+shows the figures `tally` gives; the claims themselves are read from the store when they
+are needed (`in_view` streams them in store order, `claims` fetches some by id). So an
+export holds the index, not every claim with its excerpt. The views below derive station
+rows, the response timeline, per-country rows and the list of sources from it, each
+carrying the ids of the claims behind it. Built on `stationwatch.query`; no SQL.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 from dataclasses import dataclass, field
 
 from .. import dates
 from ..model import country_name, source_id
 from ..store import Store, claim_country
-from . import StationState, accepted, claim_start, network_denials, reported, station_states
+from . import ANY_GRADE, StationState, claim_start, full_claims
 
 RESPONSE_LABELS = {
     "response.investigation": "investigation",
@@ -30,25 +34,34 @@ RESPONSE_LABELS = {
 
 @dataclass
 class Snapshot:
+    reader: object  # a Store, or a PublicReader over one
     as_of: dt.date
     known_at: dt.date | None
-    claims: list[dict]  # accepted, known by known_at, filtered; every valid time
-    states: list[StationState]
+    states: list[StationState]  # every station; its claims are slim (no excerpt)
     reported: list[dict]  # figures in effect on as_of
     superseded: list[dict]
+    network: list[dict]  # denials of the whole network started by as_of (slim)
     public: bool = False
-    _by_id: dict[str, dict] = field(default_factory=dict, repr=False)
+    _kept: dict[str, dict] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        self._by_id = {c["id"]: c for c in self.claims}
+    def in_view(self, prefixes: tuple[str, ...] | None = None) -> Iterator[dict]:
+        """The accepted claims that have started to hold by `as_of` (what the record said up
+        to that day; with `prefixes`, those whose predicates start so), whole, in store
+        order: read from the store each time, never held."""
+        for c in self.reader.iter_claims(status="accepted", known_at=self.known_at, predicate_prefixes=prefixes):
+            if claim_start(c) <= self.as_of:
+                yield c
 
-    @property
-    def in_view(self) -> list[dict]:
-        """Claims that have started to hold by `as_of` (what the record said up to that day)."""
-        return [c for c in self.claims if claim_start(c) <= self.as_of]
+    def claims(self, ids: Iterable[str], keep: bool = False) -> list[dict]:
+        """The whole claims with these ids, in that order; with `keep`, held for later calls."""
+        ids = list(ids)
+        fetched = full_claims(self.reader, [i for i in ids if i not in self._kept])
+        if keep:
+            self._kept.update(fetched)
+        return [self._kept.get(i) or fetched[i] for i in ids]
 
     def claim(self, claim_id: str) -> dict:
-        return self._by_id[claim_id]
+        return self.claims([claim_id], keep=True)[0]
 
     def header(self) -> dict:
         return {"as_of": self.as_of.isoformat(),
@@ -57,17 +70,19 @@ class Snapshot:
 
 
 def snapshot(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | None = None,
-             claim_filter: Callable[[Iterable[dict]], list[dict]] | None = None,
              public: bool = False) -> Snapshot:
-    """The record as known on `known_at` about `as_of` (default: today), through `claim_filter`."""
+    """The record as known on `known_at` about `as_of` (default: today); with `public`, the
+    public record (`export.public`)."""
+    from ..export.public import PublicReader
+    from .index import indexed, quiet_gc
     as_of = as_of or dt.date.today()
-    claims = accepted(store, known_at)
-    if claim_filter is not None:
-        claims = claim_filter(claims)
-    current, superseded = reported(claims, as_of)
-    # people's same/different judgements merge and split stations here as in `tally`
-    return Snapshot(as_of, known_at, claims, station_states(claims, as_of, store.judgements()), current,
-                    superseded, public=public)
+    reader = PublicReader(store) if public else store
+    index = indexed(reader, known_at, ANY_GRADE)  # people's same/different judgements as in `tally`
+    with quiet_gc:
+        states = index.states(as_of)
+        current, superseded = index.reported(as_of, history=True)
+    return Snapshot(reader, as_of, known_at, states, current, superseded, index.network_denials(as_of),
+                    public=public)
 
 
 def _first(values: Iterable[str | None]) -> str | None:
@@ -80,6 +95,7 @@ def station_rows(snap: Snapshot) -> list[dict]:
 
     Same stations as `query.station_list`; `claim_ids` keeps only claims that had started
     by `as_of`, and `first_reported`/`last_reported` are their sources' publication dates.
+    A row's `claims` are slim (`store.slim_claim`: no excerpt or review columns).
     """
     rows = []
     for st in snap.states:
@@ -111,9 +127,7 @@ def response_date(claim: dict) -> tuple[str, str]:
 def response_timeline(snap: Snapshot) -> list[dict]:
     """What governments did (`response.*` claims in view), oldest first."""
     rows = []
-    for c in snap.in_view:
-        if not c["predicate"].startswith("response."):
-            continue
+    for c in snap.in_view(("response.",)):
         when, basis = response_date(c)
         country = (c["subject"] or {}).get("country") or claim_country(c)
         rows.append({"date": when, "date_basis": basis, "country": country,
@@ -172,9 +186,8 @@ def country_rows(snap: Snapshot, stations: list[dict] | None = None,
 
 def denials(snap: Snapshot) -> list[dict]:
     """Claims denying the network or a station, in view on `as_of`."""
-    net = network_denials(snap.claims, snap.as_of)
     station = [c for st in snap.states for c in st.denied_by]
-    return list({c["id"]: c for c in net + station}.values())  # each once, first place kept
+    return list({c["id"]: c for c in snap.network + station}.values())  # each once, first place kept
 
 
 def document_names(store: Store) -> dict[str, str]:
@@ -182,9 +195,7 @@ def document_names(store: Store) -> dict[str, str]:
     return {d["id"]: d["name"] for d in store.documents() if d.get("name")}
 
 
-def by_source(claims: Iterable[dict]) -> dict[str, list[dict]]:
-    """Claims grouped by the id of their source, in first-seen order."""
-    out: dict[str, list[dict]] = defaultdict(list)
-    for c in claims:
-        out[source_id(c["source"])].append(c)
-    return dict(out)
+def by_source(claims: Iterable[dict]) -> Iterator[tuple[str, list[dict]]]:
+    """(source id, its claims) for claims that come source by source, as the store gives them
+    (`Store.iter_claims`: in store order, which sorts by source), one source's held at a time."""
+    return ((sid, list(cs)) for sid, cs in groupby(claims, key=lambda c: source_id(c["source"])))

@@ -596,8 +596,9 @@ class Store(AccountsMixin):
     def _select_slim(self, conn: Connection, *, keyed: bool = False, **filters) -> Iterator:
         """`_select_claims` made slim (`slim_claim`) without reading the rest: no excerpt text or
         review columns, each distinct JSON text parsed once, equal parts one object."""
-        rows = self._claim_rows(conn, [cast(claims_t.c[k], Text).label(k) if k in _JSON_PARTS else claims_t.c[k]
-                                       for k in _SLIM_COLUMNS] + [sources_t.c[k] for k in SLIM_SOURCE], **filters)
+        columns = [cast(claims_t.c[k], Text).label(k) if k in _JSON_PARTS else claims_t.c[k] for k in _SLIM_COLUMNS]
+        columns += [sources_t.c[_SOURCE_COLUMNS.get(k, k)].label(k) for k in SLIM_SOURCE]
+        rows = self._claim_rows(conn, columns, **filters)
         share = Sharing()
         for r in rows:
             claim = {"id": r["id"], "predicate": share.value(r["predicate"]), "subject": share.parsed(r["subject"]),
@@ -710,7 +711,8 @@ def _claim_order(engine) -> list:
 
 
 _NO_DATE = dt.date.min
-SLIM_SOURCE = ("title", "publisher", "url", "published")
+SLIM_SOURCE = ("title", "publisher", "url", "published", "kind", "document")
+_SOURCE_COLUMNS = {"document": "document_id"}  # a slim source's key -> its column, where they differ
 _JSON_PARTS = ("subject", "object", "value", "scope")
 _SLIM_COLUMNS = ("id", "source_id", "published_start", "predicate", *_JSON_PARTS, "qualifier", "stance",
                  "said_by_name", "said_by_country", "said_by_type", "valid_from", "valid_to", "excerpt_start")
