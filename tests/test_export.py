@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import json
 import subprocess
@@ -384,3 +385,54 @@ def test_an_export_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(run, tmp_path, 
     lines = got[0].splitlines()
     assert lines and all(json.loads(line)["id"] for line in lines)
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
+
+
+def midway_claims() -> list[dict]:
+    """A station in a country the examples do not name, from a source they do not have."""
+    src = {"title": "Midway test report", "publisher": "Test Desk", "published": "2022-11-02", "kind": "news",
+           "url": "https://example.org/midway"}
+    return [{"predicate": "station.location", "subject": {"type": "station", "country": "IS", "locality": "Reykjavik"},
+             "object": None, "value": None, "scope": None, "stance": "asserts",
+             "said_by": {"name": "Test Desk", "country": None}, "valid": {"from": "2022-10", "to": None},
+             "source": src, "note": "A station in Reykjavik, for a test."}]
+
+
+def test_a_pinned_store_reads_one_version_while_another_writes(db):
+    store, other = Store(db), Store(db)
+    load_examples(store)
+    with store.pinned():
+        before = store.count_claims()
+        head = store.ledger_head()
+        other.import_claims(list(enumerate(midway_claims(), 1)), origin="midway", accept=True)
+        assert store.count_claims() == before and store.ledger_head() == head
+        assert len(list(store.iter_claims())) == before
+    assert store.count_claims() == before + 1 and store.ledger_head() != head
+
+
+def test_an_export_reads_one_version_of_the_store_while_another_writes(db):
+    """An FtM export reads the store several times (the index, then the claims pass by pass).
+    A claim accepted by another process while it runs shows in none of them: the export is
+    the one made before the write (unpinned, the new source's mention had no document and
+    the export stopped with a KeyError)."""
+    from stationwatch.export import export
+    store, other = Store(db), Store(db)
+    load_examples(store)
+
+    def made(stdout) -> list[dict]:
+        export(store, "ftm", as_of=dt.date(2023, 6, 30), stdout=stdout)
+        return [json.loads(line) for line in stdout.getvalue().splitlines()]
+
+    class WritesMidway(io.StringIO):
+        wrote = False
+
+        def write(self, text: str) -> int:
+            if not self.wrote:  # the first entity is out: the sources' pass is under way
+                self.wrote = True
+                other.import_claims(list(enumerate(midway_claims(), 1)), origin="midway", accept=True)
+            return super().write(text)
+
+    before = made(io.StringIO())
+    during = WritesMidway()
+    assert made(during) == before and during.wrote
+    after = made(io.StringIO())
+    assert len(after) > len(before) and any("Reykjavik" in json.dumps(e) for e in after)

@@ -100,8 +100,16 @@ def export(store, fmt: str, *, as_of=None, known_at=None, public: bool = False,
 
     `csv` writes its three tables into the directory `output`, or one `table` to `output`
     (a file) or `stdout`; the other formats write one file, or to `stdout` (a text stream)
-    without `output`. JSON lines are written as they are made.
+    without `output`. JSON lines are written as they are made. The store is read at one
+    version throughout (`Store.pinned`), however long the export takes and whatever is
+    written meanwhile.
     """
+    with store.pinned():
+        return _export(store, fmt, as_of=as_of, known_at=known_at, public=public, output=output, table=table,
+                       stdout=stdout)
+
+
+def _export(store, fmt: str, *, as_of, known_at, public: bool, output, table, stdout) -> str:
     from ..query.export_views import document_names, snapshot
     from .public import PublicReader, redactor_for
     if fmt not in FORMATS:

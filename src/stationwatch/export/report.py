@@ -89,7 +89,13 @@ def _svg_uri(svg: str) -> str:
 
 
 def build(store: Store, *, as_of: dt.date, known_at: dt.date | None = None) -> dict:
-    """Everything the template shows, with the note numbers already assigned in reading order."""
+    """Everything the template shows, with the note numbers already assigned in reading order;
+    read from one version of the store (`Store.pinned`)."""
+    with store.pinned():
+        return _context(store, as_of, known_at)
+
+
+def _context(store: Store, as_of: dt.date, known_at: dt.date | None) -> dict:
     snap = snapshot(store, as_of=as_of, known_at=known_at, public=True)
     omitted = store.count_claims(status="accepted", known_at=known_at) \
         - snap.reader.count_claims(status="accepted", known_at=known_at)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,6 +133,7 @@ def default_url() -> str:
 class Store(AccountsMixin):
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
+        self._pin = threading.local()  # the connection `pinned` holds, per thread
         try:
             self.engine = dialect.make_engine(self.url)
             self._migrate()
@@ -140,6 +143,33 @@ class Store(AccountsMixin):
             raise StoreError(f"cannot open database {self.url}: {e.orig}") from None
         except exc.ArgumentError as e:
             raise StoreError(f"not a database URL: {self.url} ({e})") from None
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Inside the block, every read of this store in this thread is made on one connection
+        in one transaction: the store as it was at the first read, however long the block
+        lasts and whatever others write meanwhile. An export reads the store several times
+        (the index, then the claims pass by pass); pinned, every pass reads one version of the
+        record. A block inside another is the outer one's."""
+        if getattr(self._pin, "conn", None) is not None:
+            yield
+            return
+        with dialect.one_version(self.engine) as conn:
+            self._pin.conn = conn
+            try:
+                yield
+            finally:
+                self._pin.conn = None
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """The connection to read on: the pinned one (`pinned`), else a new one."""
+        conn = getattr(self._pin, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn
 
     def _migrate(self) -> None:
         cfg = Config()
@@ -387,7 +417,7 @@ class Store(AccountsMixin):
         return cid
 
     def sources(self) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(r) for r in conn.execute(select(sources_t).order_by(sources_t.c.published_start)).mappings()]
 
     def judge(self, left_id: str, right_id: str, judgement: str, *, by: str | None = None,
@@ -407,7 +437,7 @@ class Store(AccountsMixin):
 
     def judgements(self, *, latest: bool = True) -> list[dict]:
         """Judgements in the order made; with `latest`, only the one in force for each pair."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             rows = [dict(r) for r in conn.execute(select(judgements_t).order_by(judgements_t.c.id)).mappings()]
         if not latest:
             return rows
@@ -419,7 +449,7 @@ class Store(AccountsMixin):
         query = query.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
         if not query:
             return []
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             ids = dialect.search_document_ids(conn, query, limit)
             rows = {r["id"]: r for r in conn.execute(
                 select(documents_t.c.id, documents_t.c.title, documents_t.c.name, documents_t.c.text)
@@ -469,13 +499,13 @@ class Store(AccountsMixin):
     def claims(self, *, status: str | None = None, predicate: str | None = None,
                country: str | None = None, known_at: dt.date | None = None,
                min_reliability: str | None = None, max_credibility: int | None = None) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return list(self._select_claims(conn, status=status, predicate=predicate, country=country,
                                             known_at=known_at, min_reliability=min_reliability,
                                             max_credibility=max_credibility))
 
     def claim(self, id_or_prefix: str) -> dict:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             cid = self._resolve_id(conn, id_or_prefix)
             return next(self._select_claims(conn, ids=[cid]))
 
@@ -492,10 +522,10 @@ class Store(AccountsMixin):
         select_claims = self._select_slim if slim else self._select_claims
         if ids is not None:
             for i in range(0, len(ids), 2000):
-                with self.engine.connect() as conn:
+                with self._reading() as conn:
                     yield from select_claims(conn, ids=ids[i:i + 2000], keyed=keyed, **filters)
             return
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             yield from select_claims(conn, stream=True, keyed=keyed, **filters)
 
     def find_claims(self, *, order: str = "stored", limit: int | None = None, offset: int = 0,
@@ -504,7 +534,7 @@ class Store(AccountsMixin):
         `order` is "stored" (as `claims()` lists them), "confidence" (most confident first,
         unscored last) or "confidence_asc" (least confident first, unscored last); ties
         in confidence in id order."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             if order == "stored":
                 return list(self._select_claims(conn, limit=limit, offset=offset, **filters))
             if order not in ("confidence", "confidence_asc"):
@@ -525,7 +555,7 @@ class Store(AccountsMixin):
         """How many claims match `filters`; with `by` ("status", "predicate" or "country"),
         how many per value of that column, largest first."""
         conds = claim_conditions(self.engine, **filters)
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             if by is None:
                 return conn.scalar(select(func.count()).select_from(_from_for(filters)).where(*conds)) or 0
             column = {"status": claims_t.c.status, "predicate": claims_t.c.predicate,
@@ -538,7 +568,7 @@ class Store(AccountsMixin):
         """Claims matching `filters` in brief (id, predicate, subject, object, stance, status):
         enough to tell which station or place a claim is about without reading it whole."""
         cols = [claims_t.c[k] for k in ("id", "predicate", "subject", "object", "stance", "status")]
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(r) for r in conn.execute(select(*cols).select_from(_from_for(filters)).where(
                 *claim_conditions(self.engine, **filters)).order_by(claims_t.c.id)).mappings()]
 
@@ -549,7 +579,7 @@ class Store(AccountsMixin):
         conds = claim_conditions(self.engine, **filters)
         if ids is not None:
             conds.append(claims_t.c.source_id.in_(ids))
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             rows = conn.execute(select(claims_t.c.source_id, claims_t.c.status, func.count())
                                 .select_from(_CLAIMS_WITH_SOURCE).where(*conds)
                                 .group_by(claims_t.c.source_id, claims_t.c.status))
@@ -567,7 +597,7 @@ class Store(AccountsMixin):
 
     def speakers(self) -> list[str]:
         """Every speaker name the claims give, once each."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [n for n in conn.scalars(select(claims_t.c.said_by_name).distinct()) if n]
 
     def _claim_rows(self, conn: Connection, columns: list, *, limit: int | None = None, offset: int = 0,
@@ -586,12 +616,13 @@ class Store(AccountsMixin):
         rows = self._claim_rows(conn, [claims_t, sources_t.c.title, sources_t.c.publisher, sources_t.c.url,
                                        sources_t.c.published, sources_t.c.kind, sources_t.c.document_id,
                                        sources_t.c.reliability], **filters)
-        if keyed:
-            for row in rows:
-                yield claim_order_key(row), _claim_dict(row)
-        else:
-            for row in rows:
-                yield _claim_dict(row)
+        with rows:  # closed when the reader stops early too: a pinned connection reads on
+            if keyed:
+                for row in rows:
+                    yield claim_order_key(row), _claim_dict(row)
+            else:
+                for row in rows:
+                    yield _claim_dict(row)
 
     def _select_slim(self, conn: Connection, *, keyed: bool = False, **filters) -> Iterator:
         """`_select_claims` made slim (`slim_claim`) without reading the rest: no excerpt text or
@@ -600,36 +631,38 @@ class Store(AccountsMixin):
         columns += [sources_t.c[_SOURCE_COLUMNS.get(k, k)].label(k) for k in SLIM_SOURCE]
         rows = self._claim_rows(conn, columns, **filters)
         share = Sharing()
-        for r in rows:
-            claim = {"id": r["id"], "predicate": share.value(r["predicate"]), "subject": share.parsed(r["subject"]),
-                     "object": share.parsed(r["object"]), "value": share.parsed(r["value"]),
-                     "scope": share.parsed(r["scope"]), "qualifier": r["qualifier"], "stance": r["stance"],
-                     "said_by": share.said_by(r["said_by_name"], r["said_by_country"], r["said_by_type"]),
-                     "valid": share.valid(r["valid_from"], r["valid_to"]), "source": share.source(r["source_id"], r)}
-            if keyed:
-                key = claim_order_key(r)
-                yield (share.value(key[0]), share.value(key[1])) + key[2:], claim
-            else:
-                yield claim
+        with rows:
+            for r in rows:
+                claim = {"id": r["id"], "predicate": share.value(r["predicate"]), "subject": share.parsed(r["subject"]),
+                         "object": share.parsed(r["object"]), "value": share.parsed(r["value"]),
+                         "scope": share.parsed(r["scope"]), "qualifier": r["qualifier"], "stance": r["stance"],
+                         "said_by": share.said_by(r["said_by_name"], r["said_by_country"], r["said_by_type"]),
+                         "valid": share.valid(r["valid_from"], r["valid_to"]),
+                         "source": share.source(r["source_id"], r)}
+                if keyed:
+                    key = claim_order_key(r)
+                    yield (share.value(key[0]), share.value(key[1])) + key[2:], claim
+                else:
+                    yield claim
 
     def document_text(self, doc_id: str, conn: Connection | None = None) -> str | None:
         if conn is None:
-            with self.engine.connect() as c:
+            with self._reading() as c:
                 return self.document_text(doc_id, c)
         return conn.scalar(select(documents_t.c.text).where(documents_t.c.id == doc_id))
 
     def verify(self) -> list:
         """Problems where the store differs from what its ledger vouches for; empty when intact."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return ledger.verify(conn)
 
     def ledger_head(self) -> dict | None:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return ledger.head(conn)
 
     def ledger_entry(self, seq: int) -> dict | None:
         from .schema import ledger as ledger_t
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(ledger_t).where(ledger_t.c.seq == seq)).mappings().first()
             return dict(row) if row else None
 
@@ -649,16 +682,16 @@ class Store(AccountsMixin):
 
     def _ledger_rows(self, q) -> list[dict]:
         import json
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(r, payload=json.loads(r["payload"])) for r in conn.execute(q).mappings()]
 
     def captures(self, document_id: str) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(r) for r in conn.execute(select(captures_t).where(
                 captures_t.c.document_id == document_id).order_by(captures_t.c.retrieved_at)).mappings()]
 
     def has_document(self, doc_id: str) -> bool:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return conn.scalar(select(documents_t.c.id).where(documents_t.c.id == doc_id)) is not None
 
     def documents(self) -> list[dict]:
@@ -670,25 +703,25 @@ class Store(AccountsMixin):
         q = (select(*cols, func.coalesce(n_claims.c.claims, 0).label("claims"))
              .outerjoin(n_claims, n_claims.c.document_id == documents_t.c.id)
              .order_by(documents_t.c.recorded_at))
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def document(self, id_or_prefix: str) -> dict:
         """One document with its text and original bytes."""
         prefix = id_or_prefix.strip().lower()
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             rows = list(conn.execute(select(documents_t).where(documents_t.c.id.like(prefix + "%")).limit(2)).mappings())
         if len(rows) != 1:
             raise StoreError(f"no document with id {prefix}" if not rows else f"document id prefix {prefix} is ambiguous")
         return dict(rows[0])
 
     def failures(self) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(r) for r in conn.execute(select(failures_t).order_by(failures_t.c.recorded_at)).mappings()]
 
     def counts(self) -> dict[str, int]:
         self.refresh_entities()
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             out = {t.name: conn.scalar(select(func.count()).select_from(t))
                    for t in (sources_t, documents_t, entities_t, failures_t)}
             for status, n in conn.execute(select(claims_t.c.status, func.count()).group_by(claims_t.c.status)):

@@ -119,6 +119,18 @@ def write_transaction(engine: Engine, *, serialize_now: bool = True) -> Iterator
             yield conn
 
 
+@contextmanager
+def one_version(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads, until it closes, all see the store as it was at its first
+    read, whatever is committed meanwhile: one transaction at REPEATABLE READ on PostgreSQL;
+    on SQLite (WAL) a read transaction is such a snapshot already."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
 def serialize_writers(conn: Connection) -> None:
     """Wait for other writers until this transaction ends (PostgreSQL; SQLite's write
     transactions are serialized by BEGIN IMMEDIATE)."""
