@@ -332,11 +332,11 @@ def _station(ents: Entities, row: dict) -> list[EntityProxy]:
 def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterator[dict]:
     """The snapshot as FtM entity dicts (each with its `statements`), each given out as soon
     as it is complete and not held after: the sources; the stations with their addresses,
-    bureaus and links; the events; each source's mentions; one `Documentation` per claim;
-    last the network, the governments and the speakers, which gather values until then.
-    So no phase holds the entities of another, and the claims are read from the store pass
-    by pass (`Snapshot.in_view`), one station's or one source's at a time: a million-claim
-    export holds neither a million entities nor a million claims."""
+    bureaus and links; the events; source by source, its mentions and one `Documentation`
+    per claim; last the network, the governments and the speakers, which gather values
+    until then. So no phase holds the entities of another, and the claims are read from the
+    store pass by pass (`Snapshot.in_view`), one station's or one source's at a time: a
+    million-claim export holds neither a million entities nor a million claims."""
     doc_names = doc_names or {}
     ents = Entities()
     source_ids = {}
@@ -355,17 +355,22 @@ def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterato
         for done in _station(ents, dict(row, claims=snap.claims(row["claim_ids"]))):
             yield ents.let_go(done)
     yield from ents.let_go_all(keep=frozenset({NETWORK_ID}))  # addresses and bureaus: complete
-    events = _events(ents, snap.in_view(("response.", "cooperation.", "incident.")))
-    on_event = {cid: [e.id for e in es] for cid, es in events.items()}
+    happened, denying = [], []
+    for c in snap.in_view(("response.", "cooperation.", "incident.", "station.")):
+        if not c["predicate"].startswith("station."):
+            happened.append(c)
+        elif c["stance"] == "denies" and stations.is_station_claim(c):
+            denying.append(c)
+    on_event = {cid: [e.id for e in es] for cid, es in _events(ents, happened).items()}
+    del happened
     for event_id in dict.fromkeys(i for ids in on_event.values() for i in ids):  # complete; governments are not
         yield ents.let_go(ents.proxies[event_id])
     states = [st.station for st in snap.states]
     shown = {r["id"] for r in rows}
-    for c in snap.in_view(("station.",)):
-        if c["stance"] == "denies" and stations.is_station_claim(c):
-            for st in stations.stations_denied_by(c, states):
-                if st.id in shown:
-                    on_station[c["id"]].append(station_entity_id(st.id))
+    for c in denying:
+        for st in stations.stations_denied_by(c, states):
+            if st.id in shown:
+                on_station[c["id"]].append(station_entity_id(st.id))
     for sid, cs in by_source(snap.in_view()):
         mentions = {}
         for c in cs:
@@ -380,8 +385,8 @@ def entities(snap: Snapshot, doc_names: dict[str, str] | None = None) -> Iterato
                 ents.add(mention, "contextCountry", c["said_by"].get("country"), [], [c])
         for mention in mentions.values():  # a mention is of one source: complete
             yield ents.let_go(mention)
-    for c in snap.in_view():
-        yield ents.let_go(_documentation(ents, c, source_ids, on_station.get(c["id"]) or on_event.get(c["id"])))
+        for c in cs:
+            yield ents.let_go(_documentation(ents, c, source_ids, on_station.get(c["id"]) or on_event.get(c["id"])))
     yield from ents.let_go_all()
 
 
