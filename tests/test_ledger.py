@@ -158,3 +158,15 @@ def test_judgements_are_ledgered(db):
     assert len(store.judgements(latest=False)) == 2 and store.verify() == []
     sql(path, "UPDATE judgements SET judgement='same' WHERE id=2")
     assert [str(p) for p in store.verify()] == ["judgements row 2: differs from what ledger entry #2 recorded"]
+
+
+def test_a_whole_number_confidence_is_recorded_as_the_store_keeps_it(db):
+    """The ledger records a claim's row as the store will give it back: a confidence of 1
+    or 0 (JSON integers) is the float the column holds, so the store still verifies."""
+    from stationwatch.store import Store
+    store = Store(db)
+    records = [{"predicate": "cooperation.agreement", "confidence": 0},
+               {"predicate": "network.policing_abroad", "stance": "denies", "confidence": 1}]
+    store.import_claims(enumerate(records, 1), origin="whole", source={"publisher": "P", "published": "2022"})
+    assert store.verify() == []
+    assert sorted((c["confidence"], type(c["confidence"])) for c in store.claims()) == [(0.0, float), (1.0, float)]

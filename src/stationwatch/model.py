@@ -208,7 +208,7 @@ def validate_claim(raw: object) -> dict:
         "said_by": speaker,
         "valid": {"from": valid_from, "to": valid_to},
         "excerpt": _check_excerpt_shape(raw.get("excerpt")),
-        "confidence": confidence,
+        "confidence": None if confidence is None else float(confidence),  # stored as a float: 1 is 1.0
     }
 
 
