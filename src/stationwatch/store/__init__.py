@@ -635,13 +635,13 @@ class Store(AccountsMixin):
             for r in rows:
                 claim = {"id": r["id"], "predicate": share.value(r["predicate"]), "subject": share.parsed(r["subject"]),
                          "object": share.parsed(r["object"]), "value": share.parsed(r["value"]),
-                         "scope": share.parsed(r["scope"]), "qualifier": r["qualifier"], "stance": r["stance"],
+                         "scope": share.parsed(r["scope"]), "qualifier": r["qualifier"], "stance": share.value(r["stance"]),
                          "said_by": share.said_by(r["said_by_name"], r["said_by_country"], r["said_by_type"]),
                          "valid": share.valid(r["valid_from"], r["valid_to"]),
                          "source": share.source(r["source_id"], r)}
                 if keyed:
                     key = claim_order_key(r)
-                    yield (share.value(key[0]), share.value(key[1])) + key[2:], claim
+                    yield (share.value(key[0]), share.value(key[1]), key[2], claim["predicate"], key[4]), claim
                 else:
                     yield claim
 
