@@ -131,7 +131,7 @@ def _context(store: Store, as_of: dt.date, known_at: dt.date | None) -> dict:
             continue
         top = max(figs, key=lambda f: (f["value"], len(f["claim_ids"]), f["qualifier"] is not None))
         same = [f for f in figs if f["value"] == top["value"]]
-        claims = [snap.claim(i) for f in same for i in f["claim_ids"]]
+        claims = [snap.slim(i) for f in same for i in f["claim_ids"]]
         speakers = sorted({f["said_by"] for f in same})
         note = notes.cite(f"The largest {noun} count in effect on {long_date(as_of)}: "
                           f"{figure_text(top)}, as reported by {', '.join(speakers)}.", claims)
@@ -179,19 +179,19 @@ def _context(store: Store, as_of: dt.date, known_at: dt.date | None) -> dict:
         r["reported_text"] = (f"{figure_text(best)} ({', '.join(sorted({f['said_by'] for f in r['reported'] if f['value'] == best['value']}))})"
                               if best else "")
         r["note"] = notes.cite(f"{r['country_name']}: the documented stations, reported counts and responses "
-                               "in this row.", [snap.claim(i) for i in r["claim_ids"]])
+                               "in this row.", [snap.slim(i) for i in r["claim_ids"]])
     bars_svg = charts.country_bars(rows) if rows else None
-    bar_claims = [snap.claim(i) for r in rows for i in r["claim_ids"]
-                  if snap.claim(i)["predicate"].startswith(("station.", "count."))]
+    bar_claims = [snap.slim(i) for r in rows for i in r["claim_ids"]
+                  if snap.slim(i)["predicate"].startswith(("station.", "count."))]
     bars_note = notes.cite("Documented and reported stations by country.", bar_claims) if bar_claims else None
 
     # Figure 3: reported totals over time
     totals = [f for f in snap.reported + snap.superseded if f["predicate"] == "count.stations" and not f["scope"]]
     totals_points = [{"said_by": f["said_by"], "value": f["value"], "current": f in snap.reported,
-                      "date": min(claim_start(snap.claim(i)) for i in f["claim_ids"])} for f in totals]
+                      "date": min(claim_start(snap.slim(i)) for i in f["claim_ids"])} for f in totals]
     totals_svg = charts.reported_totals(totals_points) if totals_points else None
     totals_note = notes.cite("Global station counts reported over time, each at the date it starts to hold.",
-                             [snap.claim(i) for f in totals for i in f["claim_ids"]]) if totals else None
+                             [snap.slim(i) for f in totals for i in f["claim_ids"]]) if totals else None
 
     # Figure 4 and the response table
     timeline_svg = charts.response_timeline(timeline) if timeline else None

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 from .. import dates
 from ..model import country_name, source_id
-from ..store import Store, claim_country
+from ..store import Store, claim_country, slim_claim
 from . import ANY_GRADE, StationState, claim_start, full_claims
+from .index import TallyIndex, indexed, quiet_gc
 
 RESPONSE_LABELS = {
     "response.investigation": "investigation",
@@ -41,8 +42,8 @@ class Snapshot:
     reported: list[dict]  # figures in effect on as_of
     superseded: list[dict]
     network: list[dict]  # denials of the whole network started by as_of (slim)
+    index: TallyIndex = field(repr=False)
     public: bool = False
-    _kept: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def in_view(self, prefixes: tuple[str, ...] | None = None) -> Iterator[dict]:
         """The accepted claims that have started to hold by `as_of` (what the record said up
@@ -52,16 +53,16 @@ class Snapshot:
             if claim_start(c) <= self.as_of:
                 yield c
 
-    def claims(self, ids: Iterable[str], keep: bool = False) -> list[dict]:
-        """The whole claims with these ids, in that order; with `keep`, held for later calls."""
+    def claims(self, ids: Iterable[str]) -> list[dict]:
+        """The whole claims with these ids, in that order, read from the store."""
         ids = list(ids)
-        fetched = full_claims(self.reader, [i for i in ids if i not in self._kept])
-        if keep:
-            self._kept.update(fetched)
-        return [self._kept.get(i) or fetched[i] for i in ids]
+        fetched = full_claims(self.reader, ids)
+        return [fetched[i] for i in ids]
 
-    def claim(self, claim_id: str) -> dict:
-        return self.claims([claim_id], keep=True)[0]
+    def slim(self, claim_id: str) -> dict:
+        """The claim with this id, slim (`store.slim_claim`) as the index holds it: enough to
+        cite it (its source, predicate, dates, speaker), not its excerpt."""
+        return self.index.claim(claim_id) or slim_claim(self.claims([claim_id])[0])
 
     def header(self) -> dict:
         return {"as_of": self.as_of.isoformat(),
@@ -74,14 +75,13 @@ def snapshot(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | 
     """The record as known on `known_at` about `as_of` (default: today); with `public`, the
     public record (`export.public`)."""
     from ..export.public import PublicReader
-    from .index import indexed, quiet_gc
     as_of = as_of or dt.date.today()
     reader = PublicReader(store) if public else store
     index = indexed(reader, known_at, ANY_GRADE)  # people's same/different judgements as in `tally`
     with quiet_gc:
         states = index.states(as_of)
         current, superseded = index.reported(as_of, history=True)
-    return Snapshot(reader, as_of, known_at, states, current, superseded, index.network_denials(as_of),
+    return Snapshot(reader, as_of, known_at, states, current, superseded, index.network_denials(as_of), index,
                     public=public)
 
 

@@ -110,6 +110,7 @@ class TallyIndex:
         self._network_starts = sorted(b for b, _ in self.network)
         self._network_memo: dict[int, list[str]] = {}
         self._answers = Answers(2048)
+        self._claims_by_id: dict[str, dict] | None = None
 
     def _hold_dates(self, c: dict) -> None:
         """When the claim starts to hold, and when it ends (None: open)."""
@@ -303,6 +304,12 @@ class TallyIndex:
         """The index's slim claims (station, count, network, response and cooperation claims)
         whose predicate starts with one of `prefixes`, in store order within each kind."""
         return [c for c in chain(self.claims, self.events) if c["predicate"].startswith(prefixes)]
+
+    def claim(self, claim_id: str) -> dict | None:
+        """The slim claim with this id, if the index holds it (by id, made on first use)."""
+        if self._claims_by_id is None:
+            self._claims_by_id = {c["id"]: c for c in chain(self.claims, self.events)}
+        return self._claims_by_id.get(claim_id)
 
     def holds(self, claim_id: str) -> bool:
         """Does any figure, explanation or timeline of this index read the claim?"""
