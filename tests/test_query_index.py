@@ -178,6 +178,18 @@ def test_slim_claims_read_from_their_columns_are_the_whole_claims_made_slim(stor
         slim_claim(c) for c in public.iter_claims(status="accepted")]
 
 
+def test_the_index_gives_its_claims_by_id_slim(store):
+    """What the report cites a claim by: the slim claim the index holds, for every claim it
+    reads (stations, counts, network, responses, cooperation), and nothing for the others."""
+    idx = index.indexed(store, None, query.ANY_GRADE)
+    read = lambda c: c["status"] == "accepted" and c["predicate"].startswith(index.RELEVANT + index.EVENTS)  # noqa: E731
+    held = [c for c in store.iter_claims() if read(c)]
+    assert held and all(idx.claim(c["id"]) == slim_claim(c) for c in held)
+    assert {c["predicate"].split(".")[0] for c in held} >= {"station", "count", "response"}
+    others = [c for c in store.iter_claims() if not read(c)]
+    assert others and all(idx.claim(c["id"]) is None for c in others)
+
+
 INDEXES = ((None, query.ANY_GRADE), (dt.date(2023, 6, 30), query.ANY_GRADE), (None, query.Grades(max_credibility=3)))
 
 
