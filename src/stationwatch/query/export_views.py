@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from itertools import groupby
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from .. import dates
 from ..model import country_name, source_id
@@ -41,7 +41,6 @@ class Snapshot:
     states: list[StationState]  # every station; its claims are slim (no excerpt)
     reported: list[dict]  # figures in effect on as_of
     superseded: list[dict]
-    network: list[dict]  # denials of the whole network started by as_of (slim)
     index: TallyIndex = field(repr=False)
     public: bool = False
 
@@ -81,8 +80,7 @@ def snapshot(store: Store, *, as_of: dt.date | None = None, known_at: dt.date | 
     with quiet_gc:
         states = index.states(as_of)
         current, superseded = index.reported(as_of, history=True)
-    return Snapshot(reader, as_of, known_at, states, current, superseded, index.network_denials(as_of), index,
-                    public=public)
+    return Snapshot(reader, as_of, known_at, states, current, superseded, index, public=public)
 
 
 def _first(values: Iterable[str | None]) -> str | None:
@@ -187,7 +185,8 @@ def country_rows(snap: Snapshot, stations: list[dict] | None = None,
 def denials(snap: Snapshot) -> list[dict]:
     """Claims denying the network or a station, in view on `as_of`."""
     station = [c for st in snap.states for c in st.denied_by]
-    return list({c["id"]: c for c in snap.network + station}.values())  # each once, first place kept
+    network = snap.index.network_denials(snap.as_of)
+    return list({c["id"]: c for c in network + station}.values())  # each once, first place kept
 
 
 def document_names(store: Store) -> dict[str, str]:
