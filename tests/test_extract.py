@@ -678,3 +678,95 @@ def test_extraction_does_not_depend_on_the_run(tmp_path):
     assert len(set(runs)) == 1
     closure = [c for c in json.loads(runs[0]) if c["predicate"] == "response.closure_order"]
     assert [c["subject"]["country"] for c in closure] == ["CL"]
+
+
+# -- session 7: mechanisms found wanting on a blind set written without the extractor in view
+
+@pytest.mark.parametrize("text, country", [
+    ("Die Bundesregierung erklärte, die chinesische Polizeistation in Hamburg müsse sofort schließen.", "DE"),
+    ("Het kabinet van Nederland zegt dat de Chinese politiepost in Utrecht direct moet sluiten.", "NL"),
+    ("El Gobierno de España ha dicho que la comisaría china de Bilbao debe cerrar de inmediato.", "ES"),
+    ("捷克政府表示，布拉格的中国海外警务服务站必须关闭。", "CZ"),
+])
+def test_a_station_that_must_close_is_a_closure_order(text, country):
+    assert_has(_claims(text), "response.closure_order", subject__country=country)
+
+
+def test_a_station_that_closed_is_not_an_order():
+    claims = _claims("Die chinesische Polizeistation in Hamburg wurde im Oktober geschlossen, teilte die Polizei mit.")
+    assert not find(claims, "response.closure_order")
+
+
+@pytest.mark.parametrize("text", [
+    "Gisteren ontkende een woordvoerder van het Chinese ministerie van Buitenlandse Zaken dat China "
+    "politieposten in het buitenland heeft.",
+    "Am Montag dementierte das chinesische Außenministerium, dass China Polizeistationen im Ausland betreibe.",
+])
+def test_a_chinese_denial_with_the_verb_before_its_subject(text):
+    assert_has(_claims(text), "network.policing_abroad", stance="denies")
+
+
+def test_a_denial_of_chinas_explanation_is_not_chinas_denial():
+    claims = _claims("The Dutch government rejected China's explanation of the police stations in Rotterdam.")
+    assert not find(claims, "network.policing_abroad", stance="denies")
+
+
+@pytest.mark.parametrize("text, places_country", [
+    ("Chinese police stations in Germany: the government answers", False),
+    ("Les « commissariats » chinois en France sous enquête", False),
+    ("The report found a Chinese police station in the Netherlands.", True),
+    ("Der Bericht nennt eine chinesische Polizeistation in Österreich.", True),
+])
+def test_a_country_alone_places_one_station_not_a_plural(text, places_country):
+    alone = [c for c in _claims(text) if c["predicate"] == "station.location" and "locality" not in c["object"]]
+    assert bool(alone) == places_country, alone
+
+
+@pytest.mark.parametrize("text", [
+    "According to the NGO Safeguard Defenders, based in Madrid, China runs 102 police stations abroad.",
+    "Según la ONG con sede en Madrid Safeguard Defenders, China tiene 102 comisarías en el extranjero.",
+    "スペインに拠点を置く人権団体によると、中国の警察拠点は世界に102カ所ある。",
+])
+def test_the_seat_of_a_speaker_is_not_the_scope_of_a_count(text):
+    count = assert_has(_claims(text), "count.stations", value=102)
+    assert all(not (c["scope"] or {}).get("country") for c in count), count
+
+
+def test_both_countries_in_chinese_is_no_count():
+    text = "荷兰要求关闭鹿特丹的中国海外警务服务站。荷兰政府表示，海外警务服务站问题可能影响两国关系。"
+    assert not find(_claims(text), "count.countries")
+    assert_has(_claims("保护卫士称，中国在两个国家设立了海外警务服务站。"), "count.countries", value=2)
+
+
+@pytest.mark.parametrize("text, place", [
+    ("El informe cuenta nueve comisarías chinas en España. La más antigua, según el informe, fue abierta en "
+     "Sevilla en 2017 por la oficina de seguridad pública de Qingtian.", "Seville"),
+    ("Il rapporto elenca sei stazioni di polizia cinesi in Italia. La più antica, sostiene il documento, è stata "
+     "aperta a Torino nel 2016 dall'ufficio di pubblica sicurezza di Wenzhou.", "Turin"),
+])
+def test_a_station_run_or_opened_in_a_town_is_a_station_there(text, place):
+    claims = _claims(text)
+    assert find(claims, "station.operator", subject__locality=place) or \
+        find(claims, "station.opened", subject__locality=place)
+    assert_has(claims, "station.location", object__locality=place)
+
+
+def test_a_station_carried_from_a_sentence_before_is_not_placed_again():
+    text = ("Two Chinese police stations were found in Oslo last year. The stations were set up by the Fuzhou "
+            "police, the NGO said.")
+    at = text.index("The stations")
+    assert not [c for c in _claims(text) if c["predicate"] == "station.location" and c["excerpt"]["start"] >= at]
+
+
+def test_a_month_inside_a_place_name_is_no_date():
+    text = ("A ONG conta três postos de polícia chineses no Brasil. O posto do Rio de Janeiro, segundo a ONG, "
+            "foi aberto pela polícia de Qingtian.")
+    claims = _claims(text)
+    assert_has(claims, "station.location", object__locality="Rio de Janeiro")
+    assert all(not (c["valid"]["from"] or "").endswith("-01") for c in claims), claims
+
+
+def test_an_unnamed_host_body_acts_where_a_demonym_says():
+    text = ("La Policía Nacional ha abierto una investigación sobre las comisarías chinas instaladas en "
+            "territorio español.")
+    assert_has(_claims(text), "response.investigation", subject__country="ES")

@@ -596,7 +596,10 @@ class View:
     def dates(self) -> list[dates_mod.DateMention]:
         found = dates_mod.find_dates(self.doc.text, self.start, self.end, self.doc.lang, self.doc.published,
                                      self.letter_words)
-        return [d for d in found if not self.sent.in_hole(d.start)]
+        # a month inside a place's name is no date: 'Rio de Janeiro', 'Mai Chau'
+        places = [(m.start, m.end) for m in self.mentions if m.kind == "place"]
+        return [d for d in found if not self.sent.in_hole(d.start)
+                and not any(a < d.end and d.start < b for a, b in places)]
 
     @_computed_once
     def clause_breaks(self) -> list[int]:

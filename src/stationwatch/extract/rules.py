@@ -87,6 +87,22 @@ def _phrases_re(section: str, lang: str | None) -> re.Pattern:
     return _alternation(resources.per_language(resources.table("grammar")[section], lang))
 
 
+@lru_cache(maxsize=64)
+def _own_language_re(section: str, lang: str | None) -> re.Pattern:
+    """Any phrase of a grammar.json section in the document's own language only, where an
+    English word would mislead (the article 'a' is a preposition in Italian)."""
+    table = resources.table("grammar")[section]
+    words = table.get(lang, []) if lang else [w for k, ws in table.items() if not k.startswith("_") for w in ws]
+    return _alternation(words)
+
+
+def _last_match(pattern: re.Pattern, text: str):
+    m = None
+    for m in pattern.finditer(text):
+        pass
+    return m
+
+
 def _alternation(words: list[str]) -> re.Pattern:
     latin = sorted((w for w in words if not CJK.search(w)), key=len, reverse=True)
     cjk = sorted((w for w in words if CJK.search(w)), key=len, reverse=True)
@@ -181,6 +197,17 @@ def _based_suffixes() -> tuple[str, ...]:
     return tuple(resources.table("grammar")["based_suffix"])
 
 
+def based_prefix(view: View, m: Mention) -> bool:
+    """'an NGO based in Madrid', 'con sede en Madrid', '总部位于马德里': the seat of a body."""
+    head = view.text[max(view.start, m.start - 24):m.start].lower().rstrip()
+    return head.endswith(_based_prefixes(view.doc.lang))
+
+
+@lru_cache(maxsize=16)
+def _based_prefixes(lang: str | None) -> tuple[str, ...]:
+    return tuple(resources.per_language(resources.table("grammar")["based_prefix"], lang))
+
+
 # -- the sentence's places ----------------------------------------------------------------
 
 class Places:
@@ -191,7 +218,7 @@ class Places:
         attributions = [(c.end, c.phrase_end) for c in speech.cues if c.phrase_end > c.end]
         self.all = [m for m in view.mentions if m.kind == "place"]
         self.usable = [m for m in self.all
-                       if m.country != CN and not based_suffix(view, m)
+                       if m.country != CN and not based_suffix(view, m) and not based_prefix(view, m)
                        and not any(a <= m.start < b for a, b in attributions)
                        and not self._qualifies_state(m, speech)]
 
@@ -314,7 +341,24 @@ class SentenceRules:
         for rule, fired_by in _RULES:
             if fired_by is None or not fired_by.isdisjoint(present):
                 rule(self)
+        self._implied_locations()
         return self.drafts
+
+    def _implied_locations(self) -> None:
+        """'The oldest, in Milan, was opened by Wenzhou police in 2016': a station said to be
+        run, opened or closed in a town is a station there, though no station word says so."""
+        named = {(m.country, m.locality) for m in self.places.usable if m.locality}  # not carried
+        placed = {(d.object["country"], d.object.get("locality")) for d in self.drafts
+                  if d.predicate == "station.location" and d.stance == "asserts"}
+        for d in list(self.drafts):
+            if d.predicate not in ("station.operator", "station.opened", "station.closed") or d.stance != "asserts":
+                continue
+            where = (d.subject.get("country"), d.subject.get("locality"))
+            if where not in named or where in placed:
+                continue
+            placed.add(where)
+            self.add(Draft("station.location", d.pos, round(d.confidence * 0.9, 2), subject={"type": "station"},
+                           object={"type": "place", "country": where[0], "locality": where[1]}))
 
     def add(self, d: Draft) -> None:
         self.drafts.append(d)
@@ -519,13 +563,29 @@ class SentenceRules:
                            object=place_object(m), stance="denies" if self._denied(m) else "asserts"))
         if self.linked or not strong:
             return
-        # 'a police station in the Netherlands': a country alone, when no count says more.
-        if any(self._count_head(n) for n in v.numbers):
+        # 'a police station in the Netherlands': a country alone, when no count says more and
+        # the station word is one station ('police stations in Germany' places none).
+        if any(self._count_head(n) for n in v.numbers) or not self._one_station():
             return
         for m in self.tied:
             if m.locality is None:
                 self.add(Draft("station.location", m.start, 0.6, subject={"type": "station"},
                                object=place_object(m)))
+
+    def _one_station(self) -> bool:
+        """'a police station', 'eine Polizeistation', '一个警务站': a station word made one
+        station by an article or numeral just before it."""
+        v = self.view
+        pattern = _own_language_re("indefinite_singular", v.doc.lang)
+        for s in v.stations:
+            lo, _ = v.clause(s.start)
+            a = max(lo, s.start - 30)
+            m = _last_match(pattern, v.text[a:s.start])
+            if m is None:
+                continue
+            if CJK.search(m.group()) and s.start - (a + m.end()) <= 6 or v.words(a + m.end(), s.start) <= 3:
+                return True
+        return False
 
     # -- counts ---------------------------------------------------------------------------
     def _count_head(self, n: Number) -> Mention | None:
@@ -579,9 +639,14 @@ class SentenceRules:
                 if re.search(r"(?:for|at|in|across|of|per|bei|in|à|en|nei|presso)\s+(?:its|their|the|le|les|i|le|die|los|las|os|as)?\s*(?:first\s+|ersten\s+|premiers?\s+)?$", head):
                     station_scope_numbers.add(n)
         for n, h in heads.items():
-            if n in station_scope_numbers:
+            if n in station_scope_numbers or self._both_countries(n):
                 continue
             self._count(n, h, staff_numbers, station_scope_numbers)
+
+    def _both_countries(self, n: Number) -> bool:
+        """'两国关系', '兩國': in Chinese 'the two countries' (both parties), not a count."""
+        v = self.view
+        return v.text[n.start:n.end] in ("两", "兩") and v.text[n.end:n.end + 1] in ("国", "國")
 
     def _count(self, n: Number, head: Mention | None, staff_numbers: list, scope_numbers: set) -> None:
         v = self.view
@@ -886,6 +951,21 @@ class SentenceRules:
         return any(lo <= o.start < hi for o in self.view.kws("order")) or \
             bool(_TO_MUST.search(self.view.text[max(lo, k.start - 8):k.start]))
 
+    def _obliged(self, k: Mention) -> bool:
+        """'must close', 'moeten sluiten', 'geschlossen werden müssen', '必须关闭', '閉鎖しなければ
+        ならない', '폐쇄하라고': a closure someone is obliged to make, in k's clause."""
+        v = self.view
+        lo, hi = v.clause(k.start)
+        pattern = _phrases_re("obligation_words", v.doc.lang)
+        if CJK.search(v.text[k.start:k.end]):
+            return bool(pattern.search(v.text[max(lo, k.start - 4):min(hi, k.end + 14)]))
+        a = max(lo, k.start - 40)
+        before = _last_match(pattern, v.text[a:k.start])
+        if before is not None and v.words(a + before.end(), k.start) <= 3:
+            return True
+        after = pattern.search(v.text, k.end, min(hi, k.end + 30))
+        return after is not None and v.words(k.end, after.start()) <= 2
+
     def _not_yet(self, k: Mention) -> bool:
         """'to close', 'will be closed', 'deve chiudere', '将关闭', '閉鎖する予定': not done, or not yet."""
         v = self.view
@@ -922,7 +1002,7 @@ class SentenceRules:
 
     def _closure_state(self, k: Mention) -> str | None:
         """'ordered' (a demand or an order to close), 'done' (reported as closed) or None."""
-        if self._ordered(k):
+        if self._ordered(k) or self._obliged(k):
             return "ordered"
         if self._not_yet(k) or negated_before(self.view, k.start):
             return None
@@ -1057,7 +1137,7 @@ class SentenceRules:
         if any(c.kind == "gov" and lo <= c.start < hi and not (c.speaker and c.speaker.country == CN)
                for c in self.speech.cands):
             # the most named country; on a tie the first named (not set order, which varies by run)
-            here = [m.country for m in self.places.usable if m.country != CN] + \
+            here = [c for _, c in self.places.countries_in(v.start, v.end)] + \
                 [m.country for m in self.carried if m.country != CN]
             if here:
                 return max(dict.fromkeys(here), key=here.count), 0.6
@@ -1135,7 +1215,7 @@ class SentenceRules:
         closures = v.kws("closure")
         if not closures or not (v.stations or v.doc.station_topic):
             return
-        k = next((k for k in closures if self._ordered(k)), None)
+        k = next((k for k in closures if self._ordered(k) or self._obliged(k)), None)
         if k is None:
             return  # 'the stations have closed' reports a closure; it orders nothing
         country, conf = self.government(k)
@@ -1165,7 +1245,7 @@ class SentenceRules:
         done = False
         for k in v.kws("denial"):
             sp, carried = self.speech.speaker_at(k.start)
-            actor = self._chinese_actor_before(k.start, 6)
+            actor = self._chinese_actor_before(k.start, 6) or self._chinese_actor_after(k)
             if (sp and sp.country == CN) or actor:
                 if v.stations or v.doc.station_topic:
                     self.add(Draft("network.policing_abroad", k.start, 0.85 if not carried else 0.7,
@@ -1183,6 +1263,21 @@ class SentenceRules:
             if between and not negated_before(v, between[-1].start):
                 self.add(Draft("network.policing_abroad", s.start, 0.7, subject={"type": "network"}))
                 return
+
+    def _chinese_actor_after(self, k: Mention) -> Speaker | None:
+        """'In Peking ontkende een woordvoerder van het Chinese ministerie ...', 'Das
+        Außenministerium in Peking wies ... zurück' read the other way round: German and Dutch
+        put the verb before its subject after a fronted phrase."""
+        v = self.view
+        for c in self.speech.cands:
+            if not (c.speaker and c.speaker.country == CN and c.speaker.kind == "state"):
+                continue
+            if c.start < k.start < c.end:
+                return c.speaker  # the subject read together with the verb before it
+            if v.doc.lang in ("de", "nl") and c.start >= k.end and v.same_clause(k.start, c.start) \
+                    and v.words(k.end, c.start) <= 4:
+                return c.speaker
+        return None
 
     def _chinese_actor_before(self, pos: int, window: float) -> Speaker | None:
         v = self.view
