@@ -12,7 +12,16 @@ name or number word of the document's own language (Köln, 都柏林, 'drei') is
 well. An undated closure is dated by the publication date, so for it the year need not
 be in the excerpt.
 
-    .venv/bin/python tests/test_extract_eval.py [-v]     # the figures, document by document
+The blind_* documents (16, in every language we read, two of them negative) were written
+in session 7 by a separate agent that was not shown the extractor or its tests, from the
+spec and the public record; the extractor's errors on them led to general fixes, so they
+are no longer blind. tests/data/extract_heldout/ holds a second set written the same way
+(14 documents) that no fix was made against: it is measured, not asserted, so that its
+figures say how the extraction does on text it was not tuned to. Keep it that way: write
+a new held-out set before tuning against this one.
+
+    .venv/bin/python tests/test_extract_eval.py [-v]                                   # the test set
+    .venv/bin/python tests/test_extract_eval.py --dir tests/data/extract_heldout [-v]  # the held-out set
 """
 from __future__ import annotations
 
@@ -77,9 +86,10 @@ def _honest(sc, claim: dict, doc: str) -> str | None:
     return why
 
 
-def score_document(sc, name: str) -> dict:
-    text = (DATA / f"{name}.txt").read_text(encoding="utf-8")
-    facts = [json.loads(l) for l in (DATA / f"{name}.facts.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+def score_document(sc, name: str, data: Path = DATA) -> dict:
+    text = (data / f"{name}.txt").read_text(encoding="utf-8")
+    facts = [json.loads(l) for l in (data / f"{name}.facts.jsonl").read_text(encoding="utf-8").splitlines()
+             if l.strip()]
     claims = extract_claims(text, published=PUBLISHED)
     found = {f["id"]: False for f in facts}
     wrong = []
@@ -99,9 +109,9 @@ def score_document(sc, name: str) -> dict:
             "found": len(required) - len(missed), "missed": missed, "wrong": wrong}
 
 
-def score_all() -> tuple[float, float, list[dict]]:
+def score_all(data: Path = DATA) -> tuple[float, float, list[dict]]:
     sc = _scorer()
-    results = [score_document(sc, p.stem) for p in sorted(DATA.glob("*.txt"))]
+    results = [score_document(sc, p.stem, data) for p in sorted(data.glob("*.txt"))]
     claims = sum(r["claims"] for r in results)
     facts = sum(r["facts"] for r in results)
     precision = sum(r["good"] for r in results) / claims if claims else 0.0
@@ -120,14 +130,15 @@ def test_multilingual_set_precision_and_recall():
 
 def test_negative_documents_yield_nothing():
     sc = _scorer()
-    for name in ("en_local_crime", "it_cronaca", "fr_faits_divers"):
+    for name in ("en_local_crime", "it_cronaca", "fr_faits_divers", "blind_neg_en_police", "blind_neg_de_china"):
         r = score_document(sc, name)
         assert r["claims"] == 0, (name, [(w[1]["predicate"], w[1]["excerpt"]["text"]) for w in r["wrong"]])
 
 
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
-    precision, recall, results = score_all()
+    data = Path(argv[argv.index("--dir") + 1]) if "--dir" in argv else DATA
+    precision, recall, results = score_all(data)
     for r in results:
         print(f"{r['name']:18s} claims={r['claims']:3d} good={r['good']:3d} facts={r['facts']:3d} found={r['found']:3d}")
         if verbose:
