@@ -156,9 +156,7 @@ def negated_before(view: View, pos: int, window: int = 6) -> bool:
         tail = view.text[pos:min(view.end, pos + 12)]
         return bool(_negation_re(lang).search(tail))
     head = view.text[max(lo, pos - 60):pos]
-    m = None
-    for m in _negation_re(lang).finditer(head):
-        pass
+    m = _last_match(_negation_re(lang), head)
     return m is not None and view.words(max(lo, pos - 60) + m.end(), pos) <= window
 
 
