@@ -939,7 +939,8 @@ class SentenceRules:
                                             "locality": place.locality}, valid_from=value))
 
     def _ordered(self, k: Mention) -> bool:
-        """'ordered the closure', '责令关闭', 'heeft opgedragen te sluiten': a demand, in k's clause."""
+        """'ordered the closure', '责令关闭', 'heeft opgedragen te sluiten', 'moeten sluiten': a demand,
+        in k's clause."""
         v = self.view
         lo, hi = v.clause(k.start)
         # 'ha pedido a China que cierre las oficinas': the order may open the clause before
@@ -947,7 +948,7 @@ class SentenceRules:
                for o in v.kws("order")):
             return True
         return any(lo <= o.start < hi for o in self.view.kws("order")) or \
-            bool(_TO_MUST.search(self.view.text[max(lo, k.start - 8):k.start]))
+            bool(_TO_MUST.search(self.view.text[max(lo, k.start - 8):k.start])) or self._obliged(k)
 
     def _obliged(self, k: Mention) -> bool:
         """'must close', 'moeten sluiten', 'geschlossen werden müssen', '必须关闭', '閉鎖しなければ
@@ -1000,7 +1001,7 @@ class SentenceRules:
 
     def _closure_state(self, k: Mention) -> str | None:
         """'ordered' (a demand or an order to close), 'done' (reported as closed) or None."""
-        if self._ordered(k) or self._obliged(k):
+        if self._ordered(k):
             return "ordered"
         if self._not_yet(k) or negated_before(self.view, k.start):
             return None
@@ -1213,7 +1214,7 @@ class SentenceRules:
         closures = v.kws("closure")
         if not closures or not (v.stations or v.doc.station_topic):
             return
-        k = next((k for k in closures if self._ordered(k) or self._obliged(k)), None)
+        k = next((k for k in closures if self._ordered(k)), None)
         if k is None:
             return  # 'the stations have closed' reports a closure; it orders nothing
         country, conf = self.government(k)
